@@ -57,7 +57,9 @@ Messages never contain secrets (HMAC secrets, key passwords, PINs).
     │       └── AxisAuthError                wrong system id or secret
     ├── StorageError                         the exchange folders or the journal cannot be written
     │   └── DiskFullError                    no space left (ENOSPC / EDQUOT)
+    ├── ExchangeItemError                    an item the document system dropped cannot be used
     └── JournalError                         the journal database is unusable or inconsistent
+        └── IllegalTransitionError           a state change its state machine does not allow
 """
 
 from __future__ import annotations
@@ -296,5 +298,21 @@ class DiskFullError(StorageError):
     code = "storage.disk-full"
 
 
+class ExchangeItemError(LienthongError):
+    """``problems`` lists every mistake found, each prefixed with where it is."""
+
+    code = "exchange.item"
+
+    def __init__(
+        self, message: str, *, problems: tuple[str, ...] = (), hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems
+
+
 class JournalError(LienthongError):
     code = "journal"
+
+
+class IllegalTransitionError(JournalError):
+    code = "journal.illegal-transition"
