@@ -192,7 +192,7 @@ class TrustPolicy:
                 revocation_mode="none",  # CRLs are checked below, the same way for every cert
             )
             validator = CertificateValidator(_to_asn1(leaf), validation_context=context)
-            path = _run_sync(validator.async_validate_path())
+            path = run_sync(validator.async_validate_path())
             certs = [_from_asn1(cert) for cert in path.iter_certs(include_root=True)]
         except Exception as exc:  # noqa: BLE001 - no certvalidator/asn1crypto error may escape
             candidates = (leaf, *intermediates, *self._anchors)
@@ -303,8 +303,8 @@ def _from_asn1(cert: asn1_x509.Certificate) -> x509.Certificate:
     return x509.load_der_x509_certificate(cert.dump())
 
 
-def _run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
-    """Run a coroutine to completion, also when the caller already runs an event loop."""
+def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Run a coroutine to completion, also inside a running event loop (used by the PDF code)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
