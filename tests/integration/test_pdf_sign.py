@@ -104,7 +104,7 @@ def test_signature_validates_with_pyhanko_and_verify_pdf(
     signed = _sign(pdfs.make_pdf(pages=2), organisation)
 
     [status] = _pyhanko_statuses(signed, root)
-    assert status.bottom_line, status.pretty_print_details()
+    assert status.bottom_line, status.pretty_print_details()  # type: ignore[no-untyped-call]
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     [report] = verify_pdf(io.BytesIO(signed), policy, target="cv.pdf", now=LATER)
     assert report.status is SignatureStatus.VALID, report.error
