@@ -79,11 +79,9 @@ class Unwrapped:
 
 
 def is_zip(stream: BinaryIO) -> bool:
-    """Whether ``stream`` starts with a local file header; the position is restored."""
-    position = stream.tell()
-    head = stream.read(4)
-    stream.seek(position)
-    return head == ZIP_MAGIC
+    """Whether ``stream`` starts (at offset 0) with a local file header."""
+    stream.seek(0)
+    return stream.read(4) == ZIP_MAGIC
 
 
 def unwrap_attachment(
