@@ -1,0 +1,158 @@
+"""Bare ASGI plumbing: read and spool bodies, send JSON, stream files, break connections.
+
+No framework: a request costs a dict lookup and one or two ``send`` calls. Large answers stream:
+``getEdoc`` sends ``{"status":"OK",...,"data":"`` then the package base64-encoded block by block,
+then ``"}``, with an exact ``Content-Length`` computed from the file size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import socket
+import struct
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
+
+# A multiple of 3, so every block but the last encodes without padding.
+_B64_BLOCK = 3 * (1 << 18)
+_FILE_BLOCK = 1 << 20
+_JSON_TYPE = (b"content-type", b"application/json; charset=utf-8")
+
+
+class ClientGone(Exception):
+    """The client disconnected before the request body was read."""
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body, up to ``limit`` bytes (the rest is read and dropped)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        if size < limit:
+            parts.append(chunk[: limit - size])
+        size += len(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+async def each_chunk(receive: Receive, feed: Callable[[bytes], None]) -> None:
+    """Hand every body chunk to ``feed`` as it arrives."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        if chunk:
+            feed(chunk)
+        if not message.get("more_body", False):
+            return
+
+
+def json_bytes(payload: object) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+async def send_bytes(
+    send: Send, status: int, body: bytes, headers: Iterable[tuple[bytes, bytes]] = (_JSON_TYPE,)
+) -> None:
+    head = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_json(send: Send, payload: object, status: int = 200) -> None:
+    await send_bytes(send, status, json_bytes(payload))
+
+
+def base64_length(size: int) -> int:
+    return 4 * ((size + 2) // 3)
+
+
+async def send_base64_file(send: Send, envelope: dict[str, object], path: Path) -> None:
+    """``{<envelope>, "data": "<base64 of the file>"}``, streamed block by block."""
+    size = path.stat().st_size
+    head = json_bytes(envelope)[:-1] + b',"data":"'
+    tail = b'"}'
+    length = len(head) + base64_length(size) + len(tail)
+    await send({
+        "type": "http.response.start", "status": 200,
+        "headers": [_JSON_TYPE, (b"content-length", str(length).encode())],
+    })
+    await send({"type": "http.response.body", "body": head, "more_body": True})
+    with open(path, "rb") as fh:
+        while block := fh.read(_B64_BLOCK):
+            encoded = base64.b64encode(block)
+            await send({"type": "http.response.body", "body": encoded, "more_body": True})
+    await send({"type": "http.response.body", "body": tail})
+
+
+async def send_file(send: Send, path: Path, content_type: bytes) -> None:
+    """The raw file (``downloadEdoc``)."""
+    size = path.stat().st_size
+    await send({
+        "type": "http.response.start", "status": 200,
+        "headers": [(b"content-type", content_type), (b"content-length", str(size).encode())],
+    })
+    with open(path, "rb") as fh:
+        while block := fh.read(_FILE_BLOCK):
+            await send({"type": "http.response.body", "body": block, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _transport(send: Send) -> asyncio.Transport | None:
+    """uvicorn's transport behind ``send`` (its RequestResponseCycle), when reachable."""
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    return transport if isinstance(transport, asyncio.Transport) else None
+
+
+def client_gone(send: Send) -> bool:
+    """Whether uvicorn saw the client disconnect (its ``send`` then drops data silently)."""
+    cycle = getattr(send, "__self__", None)
+    return bool(getattr(cycle, "disconnected", False))
+
+
+async def break_connection(send: Send, receive: Receive, *, reset: bool) -> None:
+    """Close the connection without an answer: with a TCP RST when ``reset``, else a plain close.
+
+    Falls back, when the transport is out of reach, to starting an answer and failing it.
+    """
+    transport = _transport(send)
+    if transport is None:
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-length", b"1000")]})
+        raise ConnectionAbortedError("fault injection: connection dropped")
+    sock = transport.get_extra_info("socket")
+    if reset and sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    if reset:
+        transport.abort()
+    else:
+        transport.close()
+    await wait_disconnect(receive, timeout=1.0)
+
+
+async def wait_disconnect(receive: Receive, timeout: float) -> None:
+    """Wait (at most ``timeout`` s) until the client is gone, discarding body chunks."""
+
+    async def drain() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(drain(), timeout)
+    except TimeoutError:
+        pass
