@@ -18,9 +18,9 @@ The rules, in the order :func:`next_step` applies them to a failed attempt::
 Backoff is exponential, ``base_delay * multiplier ** (attempts - 1)`` capped by ``max_delay``, with
 "full" jitter (uniform in [0, that]) or "decorrelated" jitter (uniform in
 [base_delay, 3 * previous delay], capped), as in the AWS architecture blog's "Exponential Backoff
-And Jitter". A rejection with one of ``retryable_codes`` (LS-LGSP ``20`` "Lỗi hệ thống" by default)
-is retried like a transport error; every other rejection (bad package, unknown recipient, sender not
-registered, ...) is final.
+And Jitter". A rejection with one of ``retryable_codes`` (LS-LGSP ``20`` "Lỗi hệ thống" and ``21``
+"Lỗi xử lý file" by default) is retried like a transport error; every other rejection (bad
+package, unknown recipient, sender not registered, ...) is final.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ class RetryPolicy:
     max_attempts: int = 20
     max_age: timedelta = timedelta(hours=24)
     max_auth_failures: int = 3
-    retryable_codes: frozenset[str] = frozenset({"20"})
+    # The SERVER_ERROR codes of the default table in agent.axis.codes (LS-LGSP 20 and 21).
+    retryable_codes: frozenset[str] = frozenset({"20", "21"})
     honour_retry_after: bool = True
 
     def __post_init__(self) -> None:

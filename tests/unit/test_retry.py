@@ -48,6 +48,7 @@ def rejected(code: str) -> AxisRejectedError:
         (AxisProtocolError("not JSON"), Outcome.RETRY),
         (AxisAuthError("15", error_code="15"), Outcome.AUTH),
         (rejected("20"), Outcome.RETRY),
+        (rejected("21"), Outcome.RETRY),
         (rejected("10"), Outcome.GIVE_UP),
         (rejected("18"), Outcome.GIVE_UP),
         (rejected("22"), Outcome.GIVE_UP),
@@ -65,10 +66,10 @@ def test_classification(error: BaseException, outcome: Outcome) -> None:
 
 def test_retryable_codes_are_a_setting() -> None:
     """An operator can declare another rejection code transient, and unlist the default one."""
-    policy = RetryPolicy(retryable_codes=frozenset({"21"}))
-    assert classify(rejected("21"), policy) is Outcome.RETRY
+    policy = RetryPolicy(retryable_codes=frozenset({"23"}))
+    assert classify(rejected("23"), policy) is Outcome.RETRY
     assert classify(rejected("20"), policy) is Outcome.GIVE_UP
-    assert classify(AxisAuthError("x", error_code="21"), policy) is Outcome.AUTH
+    assert classify(AxisAuthError("x", error_code="23"), policy) is Outcome.AUTH
 
 
 def test_classification_table_has_no_shadowed_entry() -> None:
