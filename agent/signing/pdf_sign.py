@@ -75,6 +75,8 @@ def sign_pdf(
 ) -> str:
     """Sign ``source`` into ``output`` (incremental update); return the signature field name."""
     options = options or PdfSignOptions()
+    if not (output.readable() and output.writable() and output.seekable()):
+        raise ValueError("sign_pdf needs a readable, writable, seekable output (e.g. 'w+b')")
     _check_identity_usable(identity, now)
     writer = _open_for_update(source)
     _check_not_locked(writer)

@@ -7,6 +7,7 @@ fixed.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 from pathlib import Path
@@ -246,6 +247,16 @@ def test_files_in_files_out_with_identity_from_files(
     assert report.ok
 
 
+def test_signing_inside_a_running_event_loop(organisation: SigningIdentity) -> None:
+    """sign_pdf drives pyHanko's coroutines itself, also when called from async code."""
+
+    async def call() -> bytes:
+        return _sign(pdfs.make_pdf(), organisation)
+
+    signed = asyncio.run(call())
+    assert len(PdfFileReader(io.BytesIO(signed)).embedded_signatures) == 1
+
+
 # --- refusals ---------------------------------------------------------------------------------
 
 
@@ -264,6 +275,14 @@ def test_unsignable_input_is_signing_error(
     """Garbage, a damaged xref or an encrypted PDF raise SigningError with a clear message."""
     with pytest.raises(SigningError, match=expected):
         _sign(data, organisation)
+
+
+def test_write_only_output_is_a_programming_error(
+    organisation: SigningIdentity, tmp_path: Path
+) -> None:
+    """The output must be readable and seekable too (the digest is read back from it)."""
+    with open(tmp_path / "out.pdf", "wb") as out, pytest.raises(ValueError, match="w\\+b"):
+        sign_pdf(io.BytesIO(pdfs.make_pdf()), out, organisation, now=NOW)
 
 
 def test_expired_signing_certificate_is_refused(inter: devpki.Issued) -> None:
