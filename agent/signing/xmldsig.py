@@ -18,8 +18,23 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from typing import BinaryIO
 
+from agent.core.edxml import (
+    AttachmentSink,
+    AttachmentSource,
+    BuildReport,
+    EdocPackage,
+    MessageHeader,
+    ParseLimits,
+    StatusHeader,
+    StatusPackage,
+    TraceHeaderList,
+    build_edoc,
+    build_status,
+    parse_package,
+)
 from agent.core.xmlstream import XmlLimits, read_events
 from agent.signing.keys import SigningIdentity
 from agent.signing.report import SignatureReport
@@ -41,8 +56,11 @@ __all__ = [
     "PackageWriter",
     "SignatureObserver",
     "XmlSignature",
+    "build_signed_edoc",
+    "build_signed_status",
     "digest_built",
     "judge",
+    "parse_and_verify",
     "sign_built",
     "sign_file",
     "sign_stream",
@@ -89,3 +107,49 @@ def sign_file(
         if os.path.exists(tmp):
             os.unlink(tmp)
     return signature
+
+
+def parse_and_verify(
+    stream: BinaryIO,
+    trust: TrustPolicy,
+    now: dt.datetime,
+    sink: AttachmentSink | None = None,
+    *,
+    limits: ParseLimits | None = None,
+) -> tuple[EdocPackage | StatusPackage, SignatureReport]:
+    """Parse a package and judge its XML signature in the same pass over the same bytes."""
+    observer = SignatureObserver()
+    package = parse_package(stream, sink, limits=limits, observers=[observer])
+    return package, judge(observer.result(), trust, now)
+
+
+def build_signed_edoc(
+    out: BinaryIO,
+    header: MessageHeader,
+    trace_list: TraceHeaderList | None,
+    attachments: Sequence[AttachmentSource],
+    identity: SigningIdentity,
+    *,
+    subject_name: bool = True,
+) -> tuple[BuildReport, XmlSignature]:
+    """Build an edoc package signed with ``identity`` (attachments are read twice)."""
+    reports: list[BuildReport] = []
+
+    def write(stream: BinaryIO, fragment: bytes) -> None:
+        reports.append(build_edoc(stream, header, trace_list, attachments, signature=fragment))
+
+    signature = sign_built(write, out, identity, subject_name=subject_name)
+    return reports[-1], signature
+
+
+def build_signed_status(
+    out: BinaryIO, header: StatusHeader, identity: SigningIdentity, *, subject_name: bool = True
+) -> tuple[BuildReport, XmlSignature]:
+    """Build a status package signed with ``identity``."""
+    reports: list[BuildReport] = []
+
+    def write(stream: BinaryIO, fragment: bytes) -> None:
+        reports.append(build_status(stream, header, signature=fragment))
+
+    signature = sign_built(write, out, identity, subject_name=subject_name)
+    return reports[-1], signature

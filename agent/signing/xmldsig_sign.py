@@ -232,11 +232,12 @@ def _digest_and_locate(src: BinaryIO) -> tuple[bytes, int]:
     return digest, marks[0]
 
 
-def _header_end_tag_offset(src: BinaryIO, start: int, around: int) -> int:
-    """Pass 2: the exact offset of ``</…edXMLHeader>``, whose ``>`` is in ``(around-4K, around]``.
+def _insertion_offset(src: BinaryIO, start: int, around: int) -> int:
+    """Pass 2: where the Signature goes: before ``</…edXMLHeader>`` and the indentation before it.
 
-    The reader is fed one byte at a time inside that window, so when the end event fires the last
-    byte read is the end tag's ``>``; the tag starts at the ``</`` before it.
+    The end tag's ``>`` is in ``(around - 4K, around]``. The reader is fed one byte at a time in
+    that window, so when the end event fires the last byte read is that ``>``; the tag starts at
+    the ``</`` before it. The same place as :func:`agent.core.edxml.build_edoc` puts it.
     """
     window = max(0, around - _SMALL_READ)
     reads = _Reads(src, lambda pos: 1 if pos >= window else min(_SMALL_READ, window - pos))
@@ -251,7 +252,9 @@ def _header_end_tag_offset(src: BinaryIO, start: int, around: int) -> int:
         end = start + reads.consumed
         src.seek(max(start, end - _SMALL_READ))
         before = src.read(end - src.tell())
-        return end - len(before) + before.rindex(b"</")
+        tag = before.rindex(b"</")
+        # Go back over the indentation, to right after the previous element (as the builder does).
+        return end - len(before) + len(before[:tag].rstrip(b" \t\r\n"))
     raise SigningError("the end of edXML:edXMLHeader was not found")
 
 
@@ -262,7 +265,7 @@ def sign_stream(
     start = src.tell()
     digest, around = _digest_and_locate(src)
     signature = signature_fragment(identity, digest, subject_name=subject_name)
-    offset = _header_end_tag_offset(src, start, around)
+    offset = _insertion_offset(src, start, around)
     src.seek(start)
     _copy(src, dst, offset - start)
     dst.write(signature.fragment)
