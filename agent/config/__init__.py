@@ -20,7 +20,7 @@ from agent.config.paths import (
 )
 from agent.config.problems import ConfigProblem, InvalidConfigError
 from agent.config.schema import AgentConfig, SecretRef
-from agent.config.secrets import Secret, read_secret, secret_path
+from agent.config.secrets import Secret, read_password, read_secret, secret_path
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
@@ -38,6 +38,7 @@ __all__ = [
     "generate_example",
     "load_config",
     "load_config_text",
+    "read_password",
     "read_secret",
     "secret_path",
     "state_directory",

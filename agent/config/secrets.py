@@ -3,66 +3,35 @@
 The configuration names where a secret is (``*_credential`` or ``*_file``), never the secret. This
 module reads it into a :class:`Secret`, whose ``repr`` and ``str`` hide the value, which refuses to
 be pickled, and which compares in constant time. Error messages name the reference, never content.
+An empty secret is an error, except for a key password, where an empty file means "no password".
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NoReturn
 
 from agent.config.paths import credentials_directory
 from agent.config.schema.base import SecretRef
+from agent.core import xroad
 from agent.errors import ConfigError
 
-_MASK = "********"
 
+class Secret(xroad.Secret):
+    """A secret value (the core's :class:`agent.core.xroad.Secret`, so the axis client takes it as
+    is). Call :meth:`reveal` or :meth:`reveal_text` at the point of use only."""
 
-class Secret:
-    """A secret value. Call :meth:`reveal` or :meth:`reveal_text` at the point of use only."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: bytes) -> None:
-        self._value = bytes(value)
-
-    def reveal(self) -> bytes:
-        """The secret bytes."""
-        return self._value
+    __slots__ = ()
 
     def reveal_text(self) -> str:
         """The secret as UTF-8 text."""
         try:
-            return self._value.decode("utf-8")
+            return self.reveal().decode("utf-8")
         except UnicodeDecodeError:
             raise ConfigError("a secret expected as text is not valid UTF-8") from None
 
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __len__(self) -> int:
-        return len(self._value)
-
-    def __repr__(self) -> str:
-        return f"Secret('{_MASK}')"
-
-    def __str__(self) -> str:
-        return _MASK
-
     def __format__(self, spec: str) -> str:
-        return _MASK
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Secret):
-            return NotImplemented
-        return hmac.compare_digest(self._value, other._value)
-
-    def __hash__(self) -> int:
-        return hash((Secret, len(self._value)))
-
-    def __reduce__(self) -> NoReturn:
-        raise TypeError("a Secret cannot be pickled")
+        return repr(self)
 
 
 def secret_path(ref: SecretRef, environ: Mapping[str, str] | None = None) -> Path:
@@ -81,11 +50,7 @@ def secret_path(ref: SecretRef, environ: Mapping[str, str] | None = None) -> Pat
     return directory / ref.credential
 
 
-def read_secret(
-    ref: SecretRef, environ: Mapping[str, str] | None = None, *, text: bool = True
-) -> Secret:
-    """Read a secret. ``text`` secrets (passwords, the axis secret) lose one trailing newline;
-    binary ones (keys) are returned byte for byte."""
+def _read(ref: SecretRef, environ: Mapping[str, str] | None, text: bool) -> bytes:
     path = secret_path(ref, environ)
     try:
         value = path.read_bytes()
@@ -102,9 +67,28 @@ def read_secret(
         raise ConfigError(
             f"the {ref.describe()} cannot be read: {exc.strerror or type(exc).__name__}"
         ) from None
-    if text:
-        value = value.removesuffix(b"\n").removesuffix(b"\r")
+    return value.removesuffix(b"\n").removesuffix(b"\r") if text else value
+
+
+def read_secret(
+    ref: SecretRef, environ: Mapping[str, str] | None = None, *, text: bool = True
+) -> Secret:
+    """Read a secret. ``text`` secrets (the axis secret) lose one trailing newline; binary ones
+    (keys) are returned byte for byte. An empty secret is a :class:`ConfigError`."""
+    value = _read(ref, environ, text)
+    if not value:
+        raise ConfigError(f"the {ref.describe()} is empty", hint=_hint(ref))
     return Secret(value)
+
+
+def read_password(
+    ref: SecretRef | None, environ: Mapping[str, str] | None = None
+) -> Secret | None:
+    """Read a key password: None when there is no reference or the file is empty."""
+    if ref is None:
+        return None
+    value = _read(ref, environ, text=True)
+    return Secret(value) if value else None
 
 
 def _hint(ref: SecretRef) -> str:

@@ -8,10 +8,11 @@ the comment in ``config/agent.example.yaml``) to the section it belongs to, then
 
 from agent.config.schema.axis import (
     DEFAULT_ERROR_CODES,
-    AxisErrorRule,
+    AxisErrorCode,
     AxisSection,
-    ErrorAction,
+    ErrorKind,
     HashFileStyle,
+    TlsSection,
 )
 from agent.config.schema.base import ConfigPath, CredentialName, SecretRef, Section, setting
 from agent.config.schema.exchange import (
@@ -59,13 +60,13 @@ __all__ = [
     "DEFAULT_ERROR_CODES",
     "AgentConfig",
     "AnswerPolicy",
-    "AxisErrorRule",
+    "AxisErrorCode",
     "AxisSection",
     "ConfigPath",
     "CredentialName",
     "DirectorySection",
     "DirectorySource",
-    "ErrorAction",
+    "ErrorKind",
     "ExchangeSection",
     "FailureAction",
     "FolderNames",
@@ -93,6 +94,7 @@ __all__ = [
     "ShutdownSection",
     "SigningSection",
     "StaffSection",
+    "TlsSection",
     "Strictness",
     "UploadSection",
     "ValidationSection",

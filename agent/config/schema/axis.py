@@ -30,34 +30,45 @@ class HashFileStyle(StrEnum):
     NONE = "none"
 
 
-class ErrorAction(StrEnum):
-    """What the agent does when the axis answers ``FAIL`` with a given ``ErrorCode``."""
+class ErrorKind(StrEnum):
+    """What kind of refusal an axis ``ErrorCode`` is; the agent's reaction follows from it
+    (``server-error``: retry later; ``auth``: stop and alert; the others: failed/ with the reason).
+    The values are those of :class:`agent.axis.codes.RejectionKind`."""
 
-    RETRY = "retry"
-    FAIL = "fail"
     AUTH = "auth"
+    BAD_PACKAGE = "bad-package"
+    UNKNOWN_RECIPIENT = "unknown-recipient"
+    SENDER_NOT_REGISTERED = "sender-not-registered"
+    RECIPIENT_LOCKED = "recipient-locked"
+    SERVER_ERROR = "server-error"
+    NOT_FOUND = "not-found"
+    BAD_PARAMETER = "bad-parameter"
+    OTHER = "other"
 
 
-class AxisErrorRule(Section):
-    """The meaning of one axis ``ErrorCode`` and the agent's reaction to it."""
+class AxisErrorCode(Section):
+    """The meaning of one axis ``ErrorCode``."""
 
-    description: Text = setting(description="What the code means, shown in logs and error files.")
-    action: ErrorAction = setting(
-        description="retry: transient, try again with backoff; fail: the item goes to failed/ with"
-        " the reason; auth: the system id or secret is wrong, stop sending and alert."
+    kind: ErrorKind = setting(
+        description="auth, bad-package, unknown-recipient, sender-not-registered,"
+        " recipient-locked, server-error (retried), not-found, bad-parameter or other."
     )
+    meaning: Text = setting(description="What the code means, shown in logs and error files.")
 
 
 #: The LS-LGSP table of AXIS.md §5.5; the national numeric codes are unknown ([U]).
-DEFAULT_ERROR_CODES: dict[str, AxisErrorRule] = {
-    "10": AxisErrorRule(description="File không hợp lệ", action=ErrorAction.FAIL),
-    "15": AxisErrorRule(description="Sai SystemId hoặc SecretKey", action=ErrorAction.AUTH),
-    "18": AxisErrorRule(description="Đơn vị nhận không tồn tại", action=ErrorAction.FAIL),
-    "19": AxisErrorRule(description="Đơn vị gửi không đăng ký", action=ErrorAction.FAIL),
-    "20": AxisErrorRule(description="Lỗi hệ thống", action=ErrorAction.RETRY),
-    "21": AxisErrorRule(description="Lỗi xử lý file", action=ErrorAction.RETRY),
-    "22": AxisErrorRule(description="Format edXML không đúng chuẩn", action=ErrorAction.FAIL),
-    "23": AxisErrorRule(description="Đơn vị nhận đã khoá", action=ErrorAction.FAIL),
+DEFAULT_ERROR_CODES: dict[str, AxisErrorCode] = {
+    code: AxisErrorCode(kind=kind, meaning=meaning)
+    for code, kind, meaning in (
+        ("10", ErrorKind.BAD_PACKAGE, "File không hợp lệ"),
+        ("15", ErrorKind.AUTH, "Sai SystemId hoặc SecretKey"),
+        ("18", ErrorKind.UNKNOWN_RECIPIENT, "Đơn vị nhận không tồn tại"),
+        ("19", ErrorKind.SENDER_NOT_REGISTERED, "Đơn vị gửi không đăng ký"),
+        ("20", ErrorKind.SERVER_ERROR, "Lỗi hệ thống"),
+        ("21", ErrorKind.SERVER_ERROR, "Lỗi xử lý file"),
+        ("22", ErrorKind.BAD_PACKAGE, "Format edXML không đúng chuẩn"),
+        ("23", ErrorKind.RECIPIENT_LOCKED, "Đơn vị nhận đã khoá"),
+    )
 }
 
 PathPrefix = Annotated[
@@ -68,6 +79,53 @@ SystemId = Annotated[
     matching(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", "a system id has no spaces, e.g. vxp.saas.03"),
 ]
 _OFFSET = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")
+
+
+class TlsSection(Section):
+    """TLS towards the axis: which CAs to trust, and a client certificate if one is required."""
+
+    ca_bundle: ConfigPath | None = setting(
+        None,
+        description="PEM file of the certificate authorities trusted for the axis's TLS"
+        " certificate. Empty: the system trust store.",
+        example="/etc/lienthong-agent/tls/axis-ca.pem",
+        must_exist=True,
+    )
+    client_certificate: ConfigPath | None = setting(
+        None,
+        description="PEM client certificate for mutual TLS, if the axis operator requires one"
+        " (whether the national axis does is unknown). Needs a client key.",
+        example="/etc/lienthong-agent/tls/client.pem",
+        must_exist=True,
+    )
+    client_key_credential: CredentialName | None = setting(
+        None,
+        description="systemd credential holding the PEM private key of the mutual-TLS client"
+        " certificate.",
+        example="axis-client-key",
+    )
+    client_key_file: ConfigPath | None = setting(
+        None,
+        description="File holding the PEM private key of the mutual-TLS client certificate.",
+        example="/etc/lienthong-agent/tls/client.key",
+        must_exist=True,
+    )
+
+    @model_validator(mode="after")
+    def _client_pair(self) -> Self:
+        key = secret_ref(self, "client_key", required=False, what="the TLS client key")
+        if (key is None) != (self.client_certificate is None):
+            raise key_error(
+                "client_certificate",
+                "mutual TLS needs both 'client_certificate' and a client key"
+                " ('client_key_credential' or 'client_key_file')",
+            )
+        return self
+
+    @property
+    def client_key(self) -> SecretRef | None:
+        """Where the mutual-TLS client key is, if configured."""
+        return secret_ref(self, "client_key", required=False, what="the TLS client key")
 
 
 class AxisSection(Section):
@@ -103,31 +161,9 @@ class AxisSection(Section):
         example="/etc/lienthong-agent/credentials/axis-secret",
         must_exist=True,
     )
-    ca_bundle: ConfigPath | None = setting(
-        None,
-        description="PEM file of the certificate authorities trusted for the axis's TLS"
-        " certificate. Empty: the system trust store.",
-        example="/etc/lienthong-agent/tls/axis-ca.pem",
-        must_exist=True,
-    )
-    client_certificate: ConfigPath | None = setting(
-        None,
-        description="PEM client certificate for mutual TLS, if the axis operator requires one"
-        " (whether the national axis does is unknown). Needs a client key.",
-        example="/etc/lienthong-agent/tls/client.pem",
-        must_exist=True,
-    )
-    client_key_credential: CredentialName | None = setting(
-        None,
-        description="systemd credential holding the PEM private key of the mutual-TLS client"
-        " certificate.",
-        example="axis-client-key",
-    )
-    client_key_file: ConfigPath | None = setting(
-        None,
-        description="File holding the PEM private key of the mutual-TLS client certificate.",
-        example="/etc/lienthong-agent/tls/client.key",
-        must_exist=True,
+    tls: TlsSection = setting(
+        default_factory=TlsSection,
+        description="TLS trust and the optional client certificate for https:// axes.",
     )
     connect_timeout_seconds: Seconds = setting(
         10.0, description="Time allowed to open a connection to the axis."
@@ -165,11 +201,12 @@ class AxisSection(Section):
         ge=1,
         le=10_000,
     )
-    error_codes: dict[str, AxisErrorRule] = setting(
+    error_codes: dict[str, AxisErrorCode] = setting(
         default_factory=dict,
-        description="Axis ErrorCode values and what to do about each, merged over the built-in"
-        " table (LS-LGSP codes 10, 15, 18-23: AXIS.md §5.5). Unknown codes are treated as 'fail'.",
-        example={"24": {"description": "Vượt quá dung lượng cho phép", "action": "fail"}},
+        description="Axis ErrorCode values and their meaning, merged over the built-in table"
+        " (LS-LGSP codes 10, 15, 18-23: AXIS.md §5.5). A code in neither is classified from its"
+        " ErrorDesc text.",
+        example={"24": {"kind": "bad-package", "meaning": "Vượt quá dung lượng cho phép"}},
     )
 
     @field_validator("local_time_offset")
@@ -189,13 +226,6 @@ class AxisSection(Section):
     @model_validator(mode="after")
     def _references(self) -> Self:
         secret_ref(self, "secret", required=True, what="the axis secret")
-        key = secret_ref(self, "client_key", required=False, what="the TLS client key")
-        if (key is None) != (self.client_certificate is None):
-            raise key_error(
-                "client_certificate",
-                "mutual TLS needs both 'client_certificate' and a client key"
-                " ('client_key_credential' or 'client_key_file')",
-            )
         return self
 
     @property
@@ -206,12 +236,7 @@ class AxisSection(Section):
             raise RuntimeError("axis secret reference missing after validation")
         return ref
 
-    @property
-    def client_key(self) -> SecretRef | None:
-        """Where the mutual-TLS client key is, if configured."""
-        return secret_ref(self, "client_key", required=False, what="the TLS client key")
-
-    def error_table(self) -> dict[str, AxisErrorRule]:
+    def error_table(self) -> dict[str, AxisErrorCode]:
         """The built-in error table with this configuration's overrides applied."""
         return {**DEFAULT_ERROR_CODES, **self.error_codes}
 
@@ -220,4 +245,11 @@ class AxisSection(Section):
         return f"{str(self.base_url).rstrip('/')}{self.path_prefix}/{operation}"
 
 
-__all__ = ["AxisErrorRule", "AxisSection", "DEFAULT_ERROR_CODES", "ErrorAction", "HashFileStyle"]
+__all__ = [
+    "DEFAULT_ERROR_CODES",
+    "AxisErrorCode",
+    "AxisSection",
+    "ErrorKind",
+    "HashFileStyle",
+    "TlsSection",
+]

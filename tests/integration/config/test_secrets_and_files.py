@@ -10,6 +10,7 @@ from agent.config import (
     SecretRef,
     check_files,
     load_config,
+    read_password,
     read_secret,
 )
 from agent.errors import ConfigError
@@ -64,3 +65,24 @@ def test_check_files_reports_missing_files_and_credentials(tmp_path: Path) -> No
     (tmp_path / "creds").mkdir()
     (tmp_path / "creds" / "axis-secret").write_bytes(b"s")
     assert check_files(config, env) == []
+
+
+def test_empty_secret_is_an_error_but_an_empty_password_means_none(tmp_path: Path) -> None:
+    """An empty axis secret is refused; an empty key-password file means 'no password'."""
+    (tmp_path / "empty").write_bytes(b"\n")
+    ref = SecretRef(file=tmp_path / "empty")
+    with pytest.raises(ConfigError, match="is empty"):
+        read_secret(ref, {})
+    assert read_password(ref, {}) is None and read_password(None, {}) is None
+    (tmp_path / "pw").write_bytes(b"p@ss\n")
+    password = read_password(SecretRef(file=tmp_path / "pw"), {})
+    assert password is not None and password.reveal() == b"p@ss"
+
+
+def test_secret_is_the_core_secret_type(tmp_path: Path) -> None:
+    """What read_secret returns is accepted wherever agent.core.xroad.Secret is expected."""
+    from agent.core.xroad import Secret as CoreSecret
+
+    (tmp_path / "s").write_bytes(b"s3cr3t")
+    secret = read_secret(SecretRef(file=tmp_path / "s"), {})
+    assert isinstance(secret, CoreSecret) and "s3cr3t" not in f"{secret} {secret!r} {secret:>20}"

@@ -58,14 +58,14 @@ def test_every_optional_key_has_an_example() -> None:
             optional = field.default is None or field.is_required()
             if optional and not nested and "example" not in extra:
                 missing.append(f"{model.__name__}.{name}")
-    assert [m for m in missing if not m.startswith("AxisErrorRule.")] == []
+    assert [m for m in missing if not m.startswith("AxisErrorCode.")] == []
 
 
 def test_every_key_appears_with_a_comment_above_it() -> None:
     """Each key of every section is in the example, preceded by a comment line."""
     lines = generate_example().splitlines()
     for model in _models(AgentConfig):
-        if model.__name__ == "AxisErrorRule":
+        if model.__name__ == "AxisErrorCode":
             continue  # only inside the commented example of axis.error_codes
         for name in model.model_fields:
             index = next(

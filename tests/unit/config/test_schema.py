@@ -14,7 +14,7 @@ from agent.config import (
     Secret,
     load_config_text,
 )
-from agent.config.schema import DEFAULT_ERROR_CODES, ErrorAction
+from agent.config.schema import DEFAULT_ERROR_CODES, ErrorKind
 
 MINIMAL = """\
 axis:
@@ -134,6 +134,12 @@ def test_credential_names_are_plain_file_names() -> None:
     assert "plain file name" in found["axis.secret_credential"]
 
 
+def test_a_section_with_every_key_commented_out_is_empty() -> None:
+    """`polling:` followed only by comments (YAML null) means the defaults, not an error."""
+    config = load(MINIMAL + "polling:\n  # edoc_interval_seconds: 5\n")
+    assert config.polling.edoc_interval_seconds == 60
+
+
 def test_signing_needs_a_key_only_when_enabled() -> None:
     """Without signing.key_* a config is invalid, unless both signatures are switched off."""
     assert "signing key is required" in problems(NO_KEY)["signing.key_file"]
@@ -143,8 +149,12 @@ def test_signing_needs_a_key_only_when_enabled() -> None:
 
 def test_mutual_tls_needs_certificate_and_key() -> None:
     """A client certificate without a key (or the reverse) is refused."""
-    found = problems(MINIMAL.replace("axis-secret\n", "axis-secret\n  client_certificate: c.pem\n"))
-    assert "needs both" in found["axis.client_certificate"]
+    text = MINIMAL.replace("axis-secret\n", "axis-secret\n  tls: {client_certificate: c.pem}\n")
+    assert "needs both" in problems(text)["axis.tls.client_certificate"]
+    text = MINIMAL.replace(
+        "axis-secret\n", "axis-secret\n  tls: {client_certificate: c.pem, client_key_file: k}\n"
+    )
+    assert load(text).axis.tls.client_key is not None
 
 
 def test_cross_section_problems_are_all_reported() -> None:
@@ -190,13 +200,13 @@ def test_error_code_table_merges_overrides() -> None:
     config = load(
         MINIMAL.replace(
             "axis-secret\n",
-            "axis-secret\n  error_codes:\n    20: {description: Bảo trì, action: retry}\n"
-            "    99: {description: Khác, action: fail}\n",
+            "axis-secret\n  error_codes:\n    20: {kind: server-error, meaning: Bảo trì}\n"
+            "    99: {kind: bad-package, meaning: Khác}\n",
         )
     )
     table = config.axis.error_table()
-    assert table["99"].action is ErrorAction.FAIL
-    assert table["20"].description == "Bảo trì"
+    assert table["99"].kind is ErrorKind.BAD_PACKAGE
+    assert table["20"].meaning == "Bảo trì"
     assert table["15"] == DEFAULT_ERROR_CODES["15"]
 
 
