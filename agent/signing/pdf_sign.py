@@ -51,7 +51,7 @@ class SealAppearance:
     """A visible seal: ``image`` (PNG or JPEG bytes) drawn in ``box`` on page ``page``."""
 
     image: bytes
-    page: int = -1  # 0-based; negative counts from the end (-1 = the last page)
+    page: int = -1  # as the config's seal_page: 1 = first page, -1 = last, -2 = one before; not 0
     box: tuple[float, float, float, float] = (360.0, 60.0, 520.0, 220.0)  # x1, y1, x2, y2 in pt
 
 
@@ -163,13 +163,20 @@ def _pdf_signer(
     seal = options.seal
     spec = pdf_fields.SigFieldSpec(
         sig_field_name=field_name,
-        on_page=seal.page if seal else 0,
+        on_page=_page_index(seal.page) if seal else 0,
         box=_box(seal.box) if seal else None,
     )
     style = StaticStampStyle(background=_seal_image(seal.image), border_width=0) if seal else None
     return signers.PdfSigner(
         meta, _IdentitySigner(identity), stamp_style=style, new_field_spec=spec
     )
+
+
+def _page_index(page: int) -> int:
+    """1-based (negative from the end) as operators count pages -> pyHanko's 0-based index."""
+    if page == 0:
+        raise SigningError("seal page 0 does not exist: pages count from 1 (first) or -1 (last)")
+    return page - 1 if page > 0 else page
 
 
 def _box(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:

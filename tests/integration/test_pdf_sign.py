@@ -217,6 +217,16 @@ def _all_xobjects(stream: object) -> list[dict[str, object]]:
     return found
 
 
+def test_seal_on_first_page_counts_from_one(organisation: SigningIdentity) -> None:
+    """Pages count like the config's seal_page: 1 is the first page (not the second)."""
+    options = PdfSignOptions(seal=SealAppearance(image=_png(), page=1))
+    signed = _sign(pdfs.make_pdf(pages=3), organisation, options=options)
+    reader = PdfFileReader(io.BytesIO(signed))
+    [sig] = reader.embedded_signatures
+    first_page = reader.root["/Pages"]["/Kids"].raw_get(0)
+    assert sig.sig_field.raw_get("/P").idnum == first_page.idnum
+
+
 def test_invisible_by_default(organisation: SigningIdentity) -> None:
     """Without a seal the widget has an empty rectangle (no visible appearance)."""
     signed = _sign(pdfs.make_pdf(), organisation)
@@ -322,11 +332,12 @@ def test_already_signed_field_name_is_refused(organisation: SigningIdentity) -> 
     "seal",
     [
         SealAppearance(image=b"\x89PNG\r\n\x1a\n broken"),
-        SealAppearance(image=b"", page=0),
+        SealAppearance(image=b"", page=1),
+        SealAppearance(image=_png(), page=0),
         SealAppearance(image=_png(), box=(200, 200, 100, 300)),
-        SealAppearance(image=_png(), page=7),
+        SealAppearance(image=_png(), page=3),
     ],
-    ids=["broken-png", "empty-image", "inverted-box", "no-such-page"],
+    ids=["broken-png", "empty-image", "page-zero", "inverted-box", "no-such-page"],
 )
 def test_bad_seal_is_signing_error(organisation: SigningIdentity, seal: SealAppearance) -> None:
     """Unreadable seal images, empty boxes and missing pages are SigningErrors."""
