@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from agent.core.edxml import AttachmentSource, EdocPackage, MemorySink, build_edoc, parse_edoc
 from agent.errors import SignatureInvalidError, SigningError
 from agent.signing import devpki
+from agent.signing.devpki import KeyKind
 from agent.signing.report import SignatureStatus
 from agent.signing.xmldsig import (
     build_signed_edoc,
@@ -51,10 +52,10 @@ from tests.support.xmldsig_fixtures import (
 
 
 @pytest.mark.parametrize("kind", ["rsa", "ec"])
-def test_signed_package_verifies_at_the_senders_time(kind: str) -> None:
+def test_signed_package_verifies_at_the_senders_time(kind: KeyKind) -> None:
     """A package we sign verifies: signer named, signing time = the sender's TraceHeader (UTC+7)."""
-    keys = pki(kind)  # type: ignore[arg-type]
-    report = verify(signed(kind), keys.trust)  # type: ignore[arg-type]
+    keys = pki(kind)
+    report = verify(signed(kind), keys.trust)
     assert report.status is SignatureStatus.VALID, report.error
     assert report.signer_subject == keys.signer.cert.subject.rfc4514_string()
     assert report.signing_time == SENDER_SIGNING_TIME
