@@ -214,6 +214,21 @@ def test_wrong_secret_is_a_bad_signature_without_the_expected_hash() -> None:
     assert expected not in message and dict(headers)[HASH_HEADER] not in message
 
 
+def test_traceback_locals_hold_neither_secret_nor_expected_hash() -> None:
+    """A logger that prints every frame's locals (rich tracebacks) still shows nothing secret."""
+    headers = signed_by_hand(BASE, secret="wrong")
+    expected = hmac.new(SECRET_TEXT.encode(), dict(headers)[SIGN_HEADER].encode(),
+                        hashlib.sha256).hexdigest()
+    with pytest.raises(RequestAuthError) as caught:
+        verify_request(headers, SECRETS)
+    shown = []
+    tb = caught.tb.tb_next  # skip this test's own frame
+    while tb is not None:
+        shown += [repr(value) for value in tb.tb_frame.f_locals.values()]
+        tb = tb.tb_next
+    assert shown and not any(expected in text or SECRET_TEXT in text for text in shown)
+
+
 def test_non_hex_hash_is_a_bad_signature() -> None:
     """A hash-header that is not 64 hex characters is refused as a bad signature."""
     headers = [(n, "zz" if n == HASH_HEADER else v) for n, v in signed_by_hand(BASE)]
