@@ -99,6 +99,9 @@ class Base64Decoder:
         return Digest(self.size, self._sha.hexdigest())
 
     def _decode(self, quanta: bytes) -> int:
+        pad = quanta.find(b"=")
+        if pad >= 0 and quanta[pad:].strip(b"="):
+            raise self._error("has data after its final '=' padding")
         try:
             data = binascii.a2b_base64(quanta, strict_mode=True)
         except binascii.Error as exc:

@@ -114,7 +114,7 @@ def build_edoc(
     """Write an edoc package to ``out``. Raises :class:`InvalidValueError` naming the field."""
     if not header.recipients:
         raise InvalidValueError("MessageHeader/To is required: a package needs a recipient")
-    ids = _content_ids(attachments)
+    ids = _check_sources(attachments)
     head = Lines()
     emit_model(head, header, _PREFIX + "MessageHeader", 3, _PREFIX, "MessageHeader")
     if trace_list is not None:
@@ -154,7 +154,8 @@ def _write_envelope(writer: _Counting, head: str, tail: str, signature: bytes | 
     return offset
 
 
-def _content_ids(attachments: Sequence[AttachmentSource]) -> list[str]:
+def _check_sources(attachments: Sequence[AttachmentSource]) -> list[str]:
+    """Check every attachment's metadata before anything is written; return the bare ids."""
     ids = []
     for i, source in enumerate(attachments):
         path = f"Attachment[{i + 1}]"
@@ -167,8 +168,22 @@ def _content_ids(attachments: Sequence[AttachmentSource]) -> list[str]:
         if cid in ids:
             raise InvalidValueError(f"{path}/ContentId {cid} is used by two attachments")
         check_text(cid, f"{path}/ContentId")
+        for tag, value in _metadata(source):
+            if value is not None:
+                check_text(value, f"{path}/{tag}")
         ids.append(cid)
     return ids
+
+
+def _metadata(source: AttachmentSource) -> tuple[tuple[str, str | None], ...]:
+    """The Attachment children before the payload, in the order VNPT's library writes them."""
+    return (
+        ("AttachmentName", source.name),
+        ("Description", source.description),
+        ("FieldName", source.field_name),
+        ("MimeType", source.mime_type),
+        ("ContentType", source.content_type),
+    )
 
 
 def _manifest(attachments: Sequence[AttachmentSource], ids: list[str]) -> str:
@@ -200,7 +215,7 @@ def _write_attachments(
     writer.write(f"{INDENT}<AttachmentEncoded>\n".encode())
     built = []
     for i, (source, cid) in enumerate(zip(attachments, ids, strict=True)):
-        writer.write(_attachment_head(source, cid, f"Attachment[{i + 1}]").encode())
+        writer.write(_attachment_head(source, cid).encode())
         with source.open() as stream:
             digest = encode_stream(stream, writer)
         writer.write(_PAYLOAD_CLOSE.encode())
@@ -209,18 +224,11 @@ def _write_attachments(
     return tuple(built)
 
 
-def _attachment_head(source: AttachmentSource, cid: str, path: str) -> str:
+def _attachment_head(source: AttachmentSource, cid: str) -> str:
     lines = Lines()
     lines.open(2, "Attachment")
-    for tag, value in (
-        ("ContentId", "cid:" + cid),
-        ("AttachmentName", source.name),
-        ("Description", source.description),
-        ("FieldName", source.field_name),
-        ("MimeType", source.mime_type),
-        ("ContentType", source.content_type),
-    ):
+    lines.leaf(3, "ContentId", "cid:" + cid)
+    for tag, value in _metadata(source):
         if value is not None:
-            check_text(value, f"{path}/{tag}")
             lines.leaf(3, tag, value)
     return lines.text() + _PAYLOAD_OPEN

@@ -112,8 +112,8 @@ def plan_unwrap(stream: BinaryIO, limits: ZipLimits | None = None) -> ZipEntry |
 def deliver_name(declared_name: str, entry_name: str) -> str:
     """Declared stem + entry extension, made safe: ``CV.zip`` + ``9f..e1.pdf`` → ``CV.pdf``."""
     stem, _ = split_extension(declared_name.strip())
-    _, ext = split_extension(_basename(entry_name))
-    return safe_attachment_name((stem or _basename(entry_name)) + ext)
+    entry = _basename(entry_name)
+    return safe_attachment_name(stem + split_extension(entry)[1] if stem else entry)
 
 
 def _basename(name: str) -> str:
