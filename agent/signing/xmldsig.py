@@ -44,6 +44,7 @@ from agent.signing.xmldsig_sign import (
     PLACEHOLDER,
     PackageWriter,
     XmlSignature,
+    check_usable,
     digest_built,
     sign_built,
     sign_stream,
@@ -58,6 +59,7 @@ __all__ = [
     "XmlSignature",
     "build_signed_edoc",
     "build_signed_status",
+    "check_usable",
     "digest_built",
     "judge",
     "parse_and_verify",
@@ -94,12 +96,15 @@ def sign_file(
     identity: SigningIdentity,
     *,
     subject_name: bool = True,
+    now: dt.datetime | None = None,
 ) -> XmlSignature:
     """Sign the package file ``src`` into ``dst``, written atomically (temp file + rename)."""
     tmp = f"{os.fspath(dst)}.part-{os.getpid()}"
     try:
         with open(src, "rb") as source, open(tmp, "wb") as target:
-            signature = sign_stream(source, target, identity, subject_name=subject_name)
+            signature = sign_stream(
+                source, target, identity, subject_name=subject_name, now=now
+            )
             target.flush()
             os.fsync(target.fileno())
         os.replace(tmp, dst)
@@ -131,6 +136,7 @@ def build_signed_edoc(
     identity: SigningIdentity,
     *,
     subject_name: bool = True,
+    now: dt.datetime | None = None,
 ) -> tuple[BuildReport, XmlSignature]:
     """Build an edoc package signed with ``identity`` (attachments are read twice)."""
     reports: list[BuildReport] = []
@@ -138,12 +144,17 @@ def build_signed_edoc(
     def write(stream: BinaryIO, fragment: bytes) -> None:
         reports.append(build_edoc(stream, header, trace_list, attachments, signature=fragment))
 
-    signature = sign_built(write, out, identity, subject_name=subject_name)
+    signature = sign_built(write, out, identity, subject_name=subject_name, now=now)
     return reports[-1], signature
 
 
 def build_signed_status(
-    out: BinaryIO, header: StatusHeader, identity: SigningIdentity, *, subject_name: bool = True
+    out: BinaryIO,
+    header: StatusHeader,
+    identity: SigningIdentity,
+    *,
+    subject_name: bool = True,
+    now: dt.datetime | None = None,
 ) -> tuple[BuildReport, XmlSignature]:
     """Build a status package signed with ``identity``."""
     reports: list[BuildReport] = []
@@ -151,5 +162,5 @@ def build_signed_status(
     def write(stream: BinaryIO, fragment: bytes) -> None:
         reports.append(build_status(stream, header, signature=fragment))
 
-    signature = sign_built(write, out, identity, subject_name=subject_name)
+    signature = sign_built(write, out, identity, subject_name=subject_name, now=now)
     return reports[-1], signature

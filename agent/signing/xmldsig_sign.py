@@ -26,6 +26,7 @@ Two ways in:
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import io
 import os
@@ -42,6 +43,7 @@ from agent.core.c14n import Attrs, Canonicalizer, ExcludeSubtree, NsDecls
 from agent.core.xmlstream import QName, read_events
 from agent.errors import SigningError
 from agent.signing.keys import SigningIdentity
+from agent.signing.trust import describe_certificate
 from agent.signing.xmldsig_alg import (
     DSIG_NS,
     ENVELOPED,
@@ -95,10 +97,33 @@ def canonicalize_fragment(xml: bytes) -> bytes:
     return b"".join(out)
 
 
+def check_usable(identity: SigningIdentity, now: dt.datetime) -> None:
+    """Refuse to sign with a certificate that is not valid at ``now`` (timezone-aware)."""
+    if now.utcoffset() is None:
+        raise ValueError("signing needs a timezone-aware 'now'")
+    cert = identity.certificate
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise SigningError(
+            f"the signing certificate {describe_certificate(cert)} is not valid at "
+            f"{now.isoformat()} (valid {cert.not_valid_before_utc.isoformat()} to "
+            f"{cert.not_valid_after_utc.isoformat()})",
+            hint="renew the organisation's certificate, or check the system clock",
+        )
+
+
 def signature_fragment(
-    identity: SigningIdentity, digest: bytes, *, subject_name: bool = True
+    identity: SigningIdentity,
+    digest: bytes,
+    *,
+    subject_name: bool = True,
+    now: dt.datetime | None = None,
 ) -> XmlSignature:
-    """The complete ``<Signature>`` element for a package whose reference digest is ``digest``."""
+    """The complete ``<Signature>`` element for a package whose reference digest is ``digest``.
+
+    With ``now``, a certificate not valid at that moment is refused (SigningError).
+    """
+    if now is not None:
+        check_usable(identity, now)
     method = signature_alg_for(identity.key)
     signed_info = signed_info_xml(method.uri, digest)
     canonical = canonicalize_fragment(signed_info.encode())
@@ -259,10 +284,17 @@ def _insertion_offset(src: BinaryIO, start: int, around: int) -> int:
 
 
 def sign_stream(
-    src: BinaryIO, dst: BinaryIO, identity: SigningIdentity, *, subject_name: bool = True
+    src: BinaryIO,
+    dst: BinaryIO,
+    identity: SigningIdentity,
+    *,
+    subject_name: bool = True,
+    now: dt.datetime | None = None,
 ) -> XmlSignature:
     """Sign the finished package ``src`` (seekable) into ``dst``, inserting only the Signature."""
     start = src.tell()
+    if now is not None:
+        check_usable(identity, now)
     digest, around = _digest_and_locate(src)
     signature = signature_fragment(identity, digest, subject_name=subject_name)
     offset = _insertion_offset(src, start, around)
@@ -291,12 +323,15 @@ def sign_built(
     identity: SigningIdentity,
     *,
     subject_name: bool = True,
+    now: dt.datetime | None = None,
 ) -> XmlSignature:
     """Build twice: once through a pipe into the digester, once into ``out`` with the Signature.
 
     ``write_package(stream, fragment)`` must write the whole package to ``stream`` with
     ``fragment`` as the last child of ``edXML:edXMLHeader``, identically both times.
     """
+    if now is not None:
+        check_usable(identity, now)
     digest = digest_built(write_package)
     signature = signature_fragment(identity, digest, subject_name=subject_name)
     write_package(out, signature.fragment)

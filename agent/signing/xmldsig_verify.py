@@ -304,7 +304,8 @@ def _invalid_or_altered(
         f"rewrote the envelope ({'; '.join(evidence)}). This is expected after the axis and "
         "is not by itself an attack; the signature that survives the axis is the one inside "
         "the PDF attachment (PAdES)",
-        hint=f"verify the PDF's signature; {err.message}",
+        hint="verify the PDF's signature and compare the attachments' SHA-256 with the "
+        f"sender's (technical detail: {err.message})",
     )
     return SignatureReport.failed("xml", "package", altered, details=details)
 

@@ -9,7 +9,6 @@ SignatureStructureError, and the test must tell them apart.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -322,17 +321,16 @@ def test_tampered_signature_value_is_invalid() -> None:
     _fails_with(verify(package[:start] + flipped + package[start + 1 :]), SignatureInvalidError)
 
 
-def test_the_sandbox_axis_rewrite_is_recognised(tmp_path: Path) -> None:
-    """What our own axis emulator delivers (its 'rebuild' transit) reads as altered in transit."""
-    from agent.sandbox.envelope import scan_package
-    from agent.sandbox.transit import write_delivered
+def test_the_sandbox_axis_rewrite_is_recognised() -> None:
+    """What our own axis emulator does to the envelope (its 'rebuild' transit) reads as altered
+    in transit; the attachments section is copied unchanged, as the sandbox does."""
+    from agent.sandbox.transit import rebuild_head
 
-    sent, delivered = tmp_path / "sent.edxml", tmp_path / "delivered.edxml"
-    sent.write_bytes(signed())
-    write_delivered(
-        sent, scan_package(sent), delivered, edoc=True, now=NOW, trace_organ_id="001.00.20.TT2"
-    )
-    _fails_with(verify(delivered.read_bytes()), AlteredInTransitError)
+    package = signed()
+    cut = package.index(b"</edXML:edXMLEnvelope>") + len(b"</edXML:edXMLEnvelope>")
+    head = package[:cut] + b"</edXML>"
+    rebuilt = rebuild_head(head, edoc=True, now=NOW, trace_organ_id="001.00.20.TT2")
+    _fails_with(verify(rebuilt + package[cut:]), AlteredInTransitError)
 
 
 def test_tampering_after_a_forged_transit_still_is_not_valid() -> None:
