@@ -10,6 +10,7 @@ and unknown paths use other statuses.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from datetime import timedelta
@@ -169,12 +170,13 @@ class SandboxApp:
         if reply.file is None:
             await send_json(send, reply.payload)
             return
+        digest = None if reply.known_sha256 else hashlib.sha256()
         if reply.raw:
-            await send_file(send, reply.file, b"application/xml; charset=utf-8")
+            await send_file(send, reply.file, b"application/xml; charset=utf-8", digest)
         else:
-            await send_base64_file(send, reply.payload, reply.file)
+            await send_base64_file(send, reply.payload, reply.file, digest)
         if reply.on_sent is not None and not client_gone(send):
-            reply.on_sent()
+            reply.on_sent(digest.hexdigest() if digest is not None else reply.known_sha256)
 
     async def _fault_instead(self, rule: FaultRule, receive: Receive, send: Send) -> None:
         if rule.kind is FaultKind.ERROR_5XX:

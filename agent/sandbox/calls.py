@@ -38,7 +38,8 @@ class Reply:
     payload: dict[str, object]
     file: Path | None = None
     raw: bool = False
-    on_sent: Callable[[], None] | None = None  # called once the whole answer was written
+    on_sent: Callable[[str], None] | None = None  # called with the file's SHA-256 once sent
+    known_sha256: str = ""  # the file's SHA-256 when already known (else hashed while sending)
 
 
 Handler = Callable[["Sandbox", Call], Reply]

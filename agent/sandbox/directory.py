@@ -59,70 +59,69 @@ def computed_level_and_parent(code: str) -> tuple[int | None, str]:
 
 
 class Directory:
-    """Systems and organs in the sandbox database."""
+    """Systems and organs in the sandbox database, cached in memory.
+
+    The cache is reloaded whenever another connection changed the database (SQLite's
+    ``data_version``: ``sandbox agency add`` while the server runs) and after each own change.
+    """
 
     def __init__(self, db: Database, clock: Callable[[], str]) -> None:
         self.db = db
         self.clock = clock
         self._secrets: dict[str, Secret] = {}
-        self._reload_secrets()
+        self._organs: dict[str, Organ] = {}
+        self._version = -1
 
-    def _reload_secrets(self) -> None:
+    def _fresh(self) -> None:
         with self.db.read() as conn:
-            rows = conn.execute("SELECT id, secret FROM systems").fetchall()
-        self._secrets = {r["id"]: Secret(r["secret"]) for r in rows}
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            if version == self._version:
+                return
+            systems = conn.execute("SELECT id, secret FROM systems").fetchall()
+            organs = conn.execute("SELECT * FROM organs").fetchall()
+        self._secrets = {r["id"]: Secret(r["secret"]) for r in systems}
+        self._organs = {r["code"]: Organ.from_row(r) for r in organs}
+        self._version = version
+
+    def _changed(self) -> None:
+        self._version = -1
 
     def secret(self, system_id: str) -> Secret | None:
         """The secret of a registered system (a :class:`Secret`, whose repr hides it)."""
+        self._fresh()
         return self._secrets.get(system_id)
 
     def is_system(self, code: str) -> bool:
+        self._fresh()
         return code in self._secrets
 
     def apply(self, registry: Registry) -> None:
-        """Upsert every system and organ of ``registry`` (used at start-up)."""
-        for system in registry.systems:
-            self.put_system(system)
-        for organ in registry.organs:
-            self.put_organ(organ)
+        """Upsert every system and organ of ``registry`` in one transaction (start-up)."""
+        with self.db.tx() as conn:
+            for system in registry.systems:
+                _upsert_system(conn, system)
+            for organ in registry.organs:
+                _upsert_organ(conn, organ, self.clock())
+        self._changed()
 
     def put_system(self, system: SystemSpec) -> None:
         with self.db.tx() as conn:
-            conn.execute(
-                "INSERT INTO systems (id, secret, name) VALUES (?, ?, ?) ON CONFLICT (id) DO "
-                "UPDATE SET secret = excluded.secret, name = excluded.name",
-                (system.id, system.secret, system.name),
-            )
-        self._reload_secrets()
+            _upsert_system(conn, system)
+        self._changed()
 
     def put_organ(self, spec: OrganSpec) -> Organ:
         """Insert or update (and undelete) an organ; missing level and pcode are computed."""
-        level, parent = computed_level_and_parent(spec.code)
-        row = {
-            "code": spec.code, "id": spec.id or organ_object_id(spec.code),
-            "system_id": spec.system_id, "name": spec.name, "pcode": spec.pcode or parent,
-            "mail": spec.mail, "mobile": spec.mobile, "fax": spec.fax, "locked": int(spec.locked),
-            "old_code": spec.old_code, "qd20_code": spec.qd20_code or spec.code,
-            "level": spec.level if spec.level is not None else level, "modified": self.clock(),
-        }
-        names = ", ".join(row)
-        updates = ", ".join(f"{k} = excluded.{k}" for k in row if k not in ("code", "id"))
         with self.db.tx() as conn:
-            conn.execute(
-                f"INSERT INTO organs ({names}) VALUES ({', '.join('?' * len(row))}) "  # noqa: S608
-                f"ON CONFLICT (code) DO UPDATE SET {updates}, deleted = 0, "
-                "version = organs.version + 1",
-                tuple(row.values()),
-            )
+            _upsert_organ(conn, spec, self.clock())
+        self._changed()
         found = self.organ(spec.code)
         assert found is not None
         return found
 
     def organ(self, code: str) -> Organ | None:
         """The organ with this code, deleted or not."""
-        with self.db.read() as conn:
-            row = conn.execute("SELECT * FROM organs WHERE code = ?", (code,)).fetchone()
-        return Organ.from_row(row) if row else None
+        self._fresh()
+        return self._organs.get(code)
 
     def organs(self, *, include_deleted: bool = False, system_id: str | None = None) -> list[Organ]:
         sql, args = "SELECT * FROM organs WHERE 1 = 1", []
@@ -147,6 +146,7 @@ class Directory:
                 "UPDATE organs SET locked = ?, version = version + 1, modified = ? WHERE code = ?",
                 (int(locked), self.clock(), code),
             )
+        self._changed()
         return cur.rowcount > 0
 
     def delete(self, code: str) -> bool:
@@ -157,9 +157,39 @@ class Directory:
                 "WHERE code = ? AND deleted = 0",
                 (self.clock(), code),
             )
+        self._changed()
         return cur.rowcount > 0
 
     def id_to_code(self) -> dict[str, str]:
         """Map of 24-hex organ id to code (to resolve a ``pcode`` given as an id)."""
         with self.db.read() as conn:
             return dict(conn.execute("SELECT id, code FROM organs").fetchall())
+
+
+def _upsert_system(conn: sqlite3.Connection, system: SystemSpec) -> None:
+    conn.execute(
+        "INSERT INTO systems (id, secret, name) VALUES (?, ?, ?) ON CONFLICT (id) DO "
+        "UPDATE SET secret = excluded.secret, name = excluded.name",
+        (system.id, system.secret, system.name),
+    )
+
+
+def _upsert_organ(conn: sqlite3.Connection, spec: OrganSpec, now: str) -> None:
+    level, parent = computed_level_and_parent(spec.code)
+    row = {
+        "code": spec.code, "id": spec.id or organ_object_id(spec.code),
+        "system_id": spec.system_id, "name": spec.name, "pcode": spec.pcode or parent,
+        "mail": spec.mail, "mobile": spec.mobile, "fax": spec.fax, "locked": int(spec.locked),
+        "old_code": spec.old_code, "qd20_code": spec.qd20_code or spec.code,
+        "level": spec.level if spec.level is not None else level, "modified": now,
+    }
+    names = ", ".join(row)
+    kept = [k for k in row if k not in ("code", "id")]
+    updates = ", ".join(f"{k} = excluded.{k}" for k in kept)
+    changed = " OR ".join(f"organs.{k} IS NOT excluded.{k}" for k in kept if k != "modified")
+    conn.execute(  # an unchanged organ keeps its version (a restart re-applies the registry)
+        f"INSERT INTO organs ({names}) VALUES ({', '.join('?' * len(row))}) "  # noqa: S608
+        f"ON CONFLICT (code) DO UPDATE SET {updates}, deleted = 0, version = organs.version + 1 "
+        f"WHERE organs.deleted = 1 OR {changed}",
+        tuple(row.values()),
+    )

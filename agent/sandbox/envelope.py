@@ -11,10 +11,14 @@ section) is then copied as bytes.
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
+
+from lxml import etree
 
 from agent.core.edxml.model import QCVN_NS
 from agent.core.xmlstream import refuse_doctype
@@ -30,6 +34,10 @@ _SEP = "\x1f"
 _CHUNK = 1 << 18
 _PROLOG_BYTES = 1 << 16
 _BOM = b"\xef\xbb\xbf"
+_NAME = rb"(?:[A-Za-z_][\w.\-]*:)?"
+_ROOT_START = re.compile(rb"<(" + _NAME + rb"edXML)[\s>/]")
+_ENVELOPE_END = re.compile(rb"</" + _NAME + rb"edXMLEnvelope\s*>")
+_ENVELOPE_TAG = f"{{{QCVN_NS}}}edXMLEnvelope"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,10 @@ class EnvelopeSpan:
         fh.seek(self.root_start)
         body = fh.read(self.envelope_end - self.root_start)
         return body + f"</{self.root_qname}>".encode()
+
+    def head_of(self, data: bytes) -> bytes:
+        """:meth:`head` of a package in memory."""
+        return data[self.root_start : self.envelope_end] + f"</{self.root_qname}>".encode()
 
 
 class _Scan:
@@ -96,27 +108,83 @@ def _is_envelope(raw: str) -> bool:
 
 
 def scan_package(path: Path) -> EnvelopeSpan:
-    """Check ``path`` holds safe, well-formed XML with an edXML envelope; return the offsets.
+    """:func:`scan_stream` over a file."""
+    with open(path, "rb") as fh:
+        return scan_stream(fh)
+
+
+def scan_stream(fh: BinaryIO) -> EnvelopeSpan:
+    """Check ``fh`` holds safe, well-formed XML with an edXML envelope; return the offsets.
 
     Raises :class:`agent.errors.XmlSafetyError` subclasses for unsafe or broken XML and
     :class:`agent.errors.MissingElementError` when there is no ``edXMLEnvelope`` under the root.
     """
     scan = _Scan()
-    with open(path, "rb") as fh:
-        try:
-            size = _feed_all(scan, fh)
-        except ForbiddenDeclarationError:
-            fh.seek(0)
-            refuse_doctype(fh.read(_PROLOG_BYTES))  # say which kind of DOCTYPE attack it is
-        if scan.envelope_end_tag < 0:
-            raise MissingElementError(
-                "the package has no edXMLEnvelope element in the QCVN 102 namespace under its root",
-                hint=f"an edXML package is <edXML xmlns=\"{QCVN_NS}\"><edXML:edXMLEnvelope>…",
-            )
-        fh.seek(scan.envelope_end_tag)
-        closing = fh.read(4096)
-    end = closing.find(b">")
+    try:
+        size = _feed_all(scan, fh)
+    except ForbiddenDeclarationError:
+        fh.seek(0)
+        refuse_doctype(fh.read(_PROLOG_BYTES))  # say which kind of DOCTYPE attack it is
+    if scan.envelope_end_tag < 0:
+        raise MissingElementError(
+            "the package has no edXMLEnvelope element in the QCVN 102 namespace under its root",
+            hint=f"an edXML package is <edXML xmlns=\"{QCVN_NS}\"><edXML:edXMLEnvelope>…",
+        )
+    fh.seek(scan.envelope_end_tag)
+    end = fh.read(4096).find(b">")
     return EnvelopeSpan(scan.root_start, scan.envelope_end_tag + end + 1, scan.root_qname, size)
+
+
+def locate(data: bytes) -> EnvelopeSpan:
+    """:func:`scan_stream` for a package in memory, with a fast path.
+
+    libxml2 (lxml, no DTD, no entities, no network) checks the whole package is well-formed, and a
+    byte search finds the root start tag and the envelope end tag; the head they delimit must
+    itself parse with the envelope as the root's last child, which rules out a match inside a
+    comment or CDATA. Whenever anything is off, the expat scan decides and explains.
+    """
+    span = _fast_span(data)
+    return span if span is not None else scan_stream(io.BytesIO(data))
+
+
+def _fast_span(data: bytes) -> EnvelopeSpan | None:
+    start = _leading_length(data)
+    try:
+        root = etree.fromstring(data[start:] if start else data, _parser())
+    except etree.XMLSyntaxError:
+        return None
+    if root.getroottree().docinfo.doctype:
+        return None
+    opening = _ROOT_START.search(data, start)
+    closing = _ENVELOPE_END.search(data, start)
+    if opening is None or closing is None:
+        return None
+    qname = opening.group(1).decode("ascii", "replace")
+    span = EnvelopeSpan(opening.start(), closing.end(), qname, len(data))
+    try:
+        head = etree.fromstring(span.head_of(data), _parser())
+    except etree.XMLSyntaxError:
+        return None
+    last = head[-1] if len(head) else None
+    if last is None or last.tag != _ENVELOPE_TAG:
+        return None
+    return span
+
+
+def _parser() -> etree.XMLParser:
+    """A fresh safe parser (lxml parsers must not be shared between threads)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+
+
+def _leading_length(data: bytes) -> int:
+    i = 0
+    while True:
+        if data.startswith(_BOM, i):
+            i += 3
+        elif data[i : i + 1] in (b" ", b"\t", b"\r", b"\n"):
+            i += 1
+        else:
+            return i
 
 
 def _skip_leading(fh: BinaryIO) -> int:

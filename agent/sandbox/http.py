@@ -14,13 +14,17 @@ import socket
 import struct
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
+
+
+class Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
 
 # A multiple of 3, so every block but the last encodes without padding.
 _B64_BLOCK = 3 * (1 << 18)
@@ -81,8 +85,11 @@ def base64_length(size: int) -> int:
     return 4 * ((size + 2) // 3)
 
 
-async def send_base64_file(send: Send, envelope: dict[str, object], path: Path) -> None:
-    """``{<envelope>, "data": "<base64 of the file>"}``, streamed block by block."""
+async def send_base64_file(
+    send: Send, envelope: dict[str, object], path: Path, digest: Digest | None = None
+) -> None:
+    """``{<envelope>, "data": "<base64 of the file>"}``, streamed block by block; the file's bytes
+    also go to ``digest`` when one is given."""
     size = path.stat().st_size
     head = json_bytes(envelope)[:-1] + b',"data":"'
     tail = b'"}'
@@ -94,13 +101,17 @@ async def send_base64_file(send: Send, envelope: dict[str, object], path: Path) 
     await send({"type": "http.response.body", "body": head, "more_body": True})
     with open(path, "rb") as fh:
         while block := fh.read(_B64_BLOCK):
+            if digest is not None:
+                digest.update(block)
             encoded = base64.b64encode(block)
             await send({"type": "http.response.body", "body": encoded, "more_body": True})
     await send({"type": "http.response.body", "body": tail})
 
 
-async def send_file(send: Send, path: Path, content_type: bytes) -> None:
-    """The raw file (``downloadEdoc``)."""
+async def send_file(
+    send: Send, path: Path, content_type: bytes, digest: Digest | None = None
+) -> None:
+    """The raw file (``downloadEdoc``); its bytes also go to ``digest`` when one is given."""
     size = path.stat().st_size
     await send({
         "type": "http.response.start", "status": 200,
@@ -108,6 +119,8 @@ async def send_file(send: Send, path: Path, content_type: bytes) -> None:
     })
     with open(path, "rb") as fh:
         while block := fh.read(_FILE_BLOCK):
+            if digest is not None:
+                digest.update(block)
             await send({"type": "http.response.body", "body": block, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
 

@@ -24,11 +24,11 @@ from agent.sandbox.clock import Clock, new_doc_id
 from agent.sandbox.codes import Failure, Refusal
 from agent.sandbox.config import SandboxConfig, SenderRule
 from agent.sandbox.directory import Directory
-from agent.sandbox.envelope import EnvelopeSpan, scan_package
+from agent.sandbox.envelope import EnvelopeSpan, locate, scan_stream
 from agent.sandbox.facts import PackageFacts, read_facts
 from agent.sandbox.mailbox import Mailbox, NewPackage
-from agent.sandbox.spool import SpooledBody, fsync_file
-from agent.sandbox.transit import TransitMode, write_delivered
+from agent.sandbox.spool import SpooledBody, fsync_path
+from agent.sandbox.transit import TransitMode, rebuild_head, write_rebuilt
 from agent.sandbox.validation import validate_facts
 
 
@@ -47,40 +47,49 @@ class Ingest:
         self.directory = directory
         self.mailbox = mailbox
         self.clock = clock
-        self.packages = config.data_dir / "packages"
+        self._dirs: set[Path] = set()  # package directories known to exist
 
     def accept(self, request: SendRequest) -> str:
-        """Run every step; return the new ``DocId``. The spooled file is consumed either way."""
+        """Run every step; return the new ``DocId``. A spilled body file is consumed either way."""
         try:
             return self._accept(request)
         finally:
-            request.body.path.unlink(missing_ok=True)
+            request.body.discard()
 
     def _accept(self, request: SendRequest) -> str:
         body, params = request.body, request.params
         claimed = params.get("hash-file")
         if self.config.check_hash_file and claimed and not body.hash_matches(claimed):
             raise Refusal(Failure.INVALID_FILE, "hash-file does not match the package bytes")
-        span, facts = self._read(body.path, params.get("messagetype"))
+        span, head, facts = self._read(body, params.get("messagetype"))
         sender = self._check_sender(request.caller, params.get("from") or facts.sender)
         recipients = self._check_recipients(facts)
         doc_id = new_doc_id()
         relative = Path("packages") / doc_id[-2:] / f"{doc_id}.edxml"
-        delivered_sha = self._store(body, span, facts, self.config.data_dir / relative)
+        self._store(body, span, head, facts, self.config.data_dir / relative)
+        preserved = self.config.transit is TransitMode.PRESERVE
         self.mailbox.accept(NewPackage(
             doc_id=doc_id, system_id=request.caller, from_code=sender,
             message_type=facts.message_type, service_type=params.get("servicetype") or "eDoc",
             document_id=facts.document_id, notation=facts.notation, title=facts.title,
-            size=body.size, sha256=body.sha256, delivered_sha256=delivered_sha,
+            size=body.size, sha256=body.sha256,
+            delivered_sha256=body.sha256 if preserved else "",  # else hashed at first delivery
             path=str(relative), recipients=recipients,
         ))
         return doc_id
 
-    def _read(self, path: Path, message_type: str | None) -> tuple[EnvelopeSpan, PackageFacts]:
+    def _read(
+        self, body: SpooledBody, message_type: str | None
+    ) -> tuple[EnvelopeSpan, bytes, PackageFacts]:
         try:
-            span = scan_package(path)
-            with open(path, "rb") as fh:
-                facts = read_facts(span.head(fh))
+            if body.data is not None:
+                span = locate(body.data)
+                head = span.head_of(body.data)
+            else:
+                with body.open() as fh:
+                    span = scan_stream(fh)
+                    head = span.head(fh)
+            facts = read_facts(head)
             validate_facts(facts, self.config.validation)
         except ProtocolError as exc:
             raise Refusal(Failure.EDXML_FORMAT, exc.message) from exc
@@ -92,7 +101,7 @@ class Ingest:
                 Failure.EDXML_FORMAT,
                 f"messagetype={wanted} but the package is a {facts.message_type} package",
             )
-        return span, facts
+        return span, head, facts
 
     def _check_sender(self, caller: str, sender: str) -> str:
         rule = self.config.sender_rule
@@ -116,23 +125,38 @@ class Ingest:
                 raise Refusal(Failure.RECIPIENT_LOCKED, code)
         return facts.recipients
 
-    def _store(self, body: SpooledBody, span: EnvelopeSpan, facts: PackageFacts, dest: Path) -> str:
-        """Write the file the recipients will get; return its SHA-256."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if self.config.transit is TransitMode.PRESERVE:
-            os.replace(body.path, dest)
-            digest = body.sha256
-        else:
-            tmp = dest.with_suffix(".part")
-            try:
-                digest = write_delivered(
-                    body.path, span, tmp, edoc=not facts.is_status, now=self.clock.now(),
-                    trace_organ_id=self.config.trace_organ_id,
-                )
-            except ProtocolError as exc:
-                tmp.unlink(missing_ok=True)
-                raise Refusal(Failure.EDXML_FORMAT, exc.message) from exc
+    def _store(
+        self, body: SpooledBody, span: EnvelopeSpan, head: bytes, facts: PackageFacts, dest: Path
+    ) -> None:
+        """Write the file the recipients will get (rebuilt or as sent)."""
+        if dest.parent not in self._dirs:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(dest.parent)
+        tmp = dest.with_suffix(".part")
+        try:
+            if self.config.transit is TransitMode.PRESERVE:
+                self._preserve(body, tmp)
+            else:
+                new_head = rebuild_head(head, edoc=not facts.is_status, now=self.clock.now(),
+                                        trace_organ_id=self.config.trace_organ_id)
+                with body.open() as source:
+                    write_rebuilt(tmp, new_head, source, span.envelope_end)
+            if self.config.durable:
+                fsync_path(tmp)
             os.replace(tmp, dest)
-        if self.config.durable:
-            fsync_file(dest)
-        return digest
+            if self.config.durable:
+                fsync_path(dest.parent)
+        except ProtocolError as exc:
+            raise Refusal(Failure.EDXML_FORMAT, exc.message) from exc
+        except OSError as exc:
+            raise Refusal(Failure.FILE_PROCESSING, exc.strerror or "") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @staticmethod
+    def _preserve(body: SpooledBody, tmp: Path) -> None:
+        if body.data is not None:
+            tmp.write_bytes(body.data)
+        else:
+            assert body.path is not None
+            os.replace(body.path, tmp)

@@ -110,14 +110,19 @@ class Mailbox:
             ).fetchone()
         return row
 
-    def delivered(self, item: sqlite3.Row, system_id: str) -> None:
-        """Note that the package of ``item`` was handed to its recipient (getEdoc/downloadEdoc)."""
+    def delivered(self, item: sqlite3.Row, system_id: str, sha256: str) -> None:
+        """Note that ``item``'s package (SHA-256 ``sha256``) was handed to its recipient."""
         with self.db.tx() as conn:
             conn.execute(
                 "UPDATE items SET deliveries = deliveries + 1 WHERE doc_id = ?", (item["doc_id"],)
             )
+            conn.execute(
+                "UPDATE packages SET delivered_sha256 = ? "
+                "WHERE doc_id = ? AND delivered_sha256 = ''",
+                (sha256, item["package_id"]),
+            )
             _ledger(conn, self.clock.iso(), "delivered", **_item_fields(item, system_id),
-                    sha256=item["delivered_sha256"])
+                    sha256=sha256)
 
     def set_status(self, item: sqlite3.Row, system_id: str, status: str, description: str) -> None:
         """Record an acknowledgement (``done``/``fail``/``processing``) of ``item``."""

@@ -1,29 +1,34 @@
-"""Stream a ``sendEdoc`` body to a file, in constant memory, whatever its size.
+"""Take in a ``sendEdoc`` body chunk by chunk, in memory while small, on disk once large.
 
 The body is raw edXML plus the SDK's trailing CRLF, or (Quảng Nam LGSP extension, AXIS.md §5.3)
 the base64 text of the package. The first byte after an optional BOM and whitespace decides: ``<``
 means raw, anything else base64. Trailing whitespace is held back chunk by chunk and dropped at the
 end, so the stored package is the body without its framing.
 
-``hash-file`` may be checked against the stored package, the body exactly as received or, for a
-base64 body, the decoded package; each in the usual zero-padded hex or in the SDK's unpadded form
-(each byte hex-encoded without a leading zero).
+Bodies up to ``memory_limit`` stay in memory (one copy, no file until the package is stored);
+beyond it they spill to a file under the data directory, so a 500 MB package costs constant memory.
+
+``hash-file`` may match the stored package, the body exactly as received or, for a base64 body, the
+decoded package; each in zero-padded hex or in the SDK's unpadded form.
 """
 
 from __future__ import annotations
 
 import binascii
 import hashlib
+import io
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from agent.core.xroad import hash_file_matches
 from agent.errors import ProtocolError
 
 _WS = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
+DEFAULT_MEMORY_LIMIT = 8 * 1024 * 1024
 
 
 class BodyError(ProtocolError):
@@ -32,54 +37,85 @@ class BodyError(ProtocolError):
     code = "sandbox.body"
 
 
-def sdk_hex(digest: bytes) -> str:
-    """The SDK's hex form: each byte without zero padding (``0x0f`` → ``f``)."""
-    return "".join(f"{b:x}" for b in digest)
-
-
 @dataclass(frozen=True, slots=True)
 class SpooledBody:
-    path: Path
+    """The stored package: ``data`` in memory, or the file ``path``."""
+
+    data: bytes | None
+    path: Path | None
     size: int
     sha256: str  # of the stored package
-    body_sha256: str  # of the body exactly as received
     base64: bool
     digests: tuple[bytes, ...]  # every digest hash-file may match
 
+    def open(self) -> BinaryIO:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+
     def hash_matches(self, claimed: str) -> bool:
-        """True when ``claimed`` equals one of the digests in padded or SDK hex (any case)."""
-        claimed = claimed.strip().lower()
-        return any(claimed in (d.hex(), sdk_hex(d)) for d in self.digests)
+        return any(hash_file_matches(claimed, d) for d in self.digests)
+
+    def discard(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
 
 
 class _Sink:
-    """Writes what it is given to a file, hashing it, holding back trailing whitespace."""
+    """Keeps what it is given (memory, then a file), hashing it; holds back trailing whitespace."""
 
-    def __init__(self, fh: BinaryIO) -> None:
-        self.fh = fh
+    def __init__(self, directory: Path, memory_limit: int) -> None:
+        self.directory = directory
+        self.memory_limit = memory_limit
+        self.parts: list[bytes] = []
+        self.fh: BinaryIO | None = None
+        self.path: Path | None = None
         self.held = b""
         self.size = 0
         self.hash = hashlib.sha256()
 
     def write(self, data: bytes) -> None:
-        data = self.held + data
+        if self.held:
+            data = self.held + data
         kept = data.rstrip(_WS)
         self.held = data[len(kept):]
-        if kept:
+        if not kept:
+            return
+        self.hash.update(kept)
+        self.size += len(kept)
+        if self.fh is None and self.size > self.memory_limit:
+            self._spill()
+        if self.fh is not None:
             self.fh.write(kept)
-            self.hash.update(kept)
-            self.size += len(kept)
+        else:
+            self.parts.append(kept)
+
+    def _spill(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / f"{secrets.token_hex(12)}.part"
+        self.fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+        for part in self.parts:
+            self.fh.write(part)
+        self.parts = []
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+    def discard(self) -> None:
+        self.close()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
 
 
 class Spool:
-    """Receives the body in chunks (``feed``), then ``finish`` returns the stored file."""
+    """Receives the body in chunks (``feed``), then ``finish`` returns the stored package."""
 
-    def __init__(self, directory: Path, *, max_bytes: int | None = None) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / f"{secrets.token_hex(12)}.part"
-        self._fh: BinaryIO = open(self.path, "wb")  # noqa: SIM115 - closed in finish/discard
-        self._sink = _Sink(self._fh)
-        self._body_hash = hashlib.sha256()
+    def __init__(self, directory: Path, *, max_bytes: int | None = None,
+                 memory_limit: int = DEFAULT_MEMORY_LIMIT) -> None:
+        self._sink = _Sink(directory, memory_limit)
+        self._body_hash: hashlib._Hash | None = None  # base64 bodies only
         self._received = 0
         self._max = max_bytes
         self._mode: str | None = None  # None until the first significant byte, then raw/base64
@@ -90,12 +126,13 @@ class Spool:
         self._received += len(chunk)
         if self._max is not None and self._received > self._max:
             raise BodyError(f"the package is larger than the {self._max} byte limit")
-        self._body_hash.update(chunk)
         if self._mode is None:
             chunk = self._detect(chunk)
         if self._mode == "raw":
             self._sink.write(chunk)
         elif self._mode == "base64":
+            assert self._body_hash is not None
+            self._body_hash.update(chunk)
             self._feed_base64(chunk)
 
     def _detect(self, chunk: bytes) -> bytes:
@@ -105,9 +142,13 @@ class Spool:
             rest = rest[3:] if rest.startswith(_BOM) else rest[1:]
         if not rest:
             return b""
-        self._mode = "raw" if rest[:1] == b"<" else "base64"
         lead, self._lead = self._lead, b""
-        return lead if self._mode == "raw" else rest
+        if rest[:1] == b"<":
+            self._mode = "raw"
+            return lead
+        self._mode = "base64"
+        self._body_hash = hashlib.sha256(lead[: len(lead) - len(rest)])
+        return rest
 
     def _feed_base64(self, chunk: bytes) -> None:
         text = self._b64_rest + chunk.translate(None, _WS)
@@ -117,28 +158,35 @@ class Spool:
             self._sink.write(_b64decode(text[:cut]))
 
     def finish(self) -> SpooledBody:
-        """Close the file; raise :class:`BodyError` when it holds no package."""
+        """The stored package; raise :class:`BodyError` when there is none."""
+        sink = self._sink
         try:
             if self._mode == "base64" and self._b64_rest:
                 raise BodyError("the base64 body has a truncated last group")
-            self._fh.close()
-            if self._sink.size == 0:
+            sink.close()
+            if sink.size == 0:
                 raise BodyError("the request body is empty: sendEdoc carries the package")
         except BaseException:
-            self.discard()
+            sink.discard()
             raise
-        stored = self._sink.hash.digest()
-        body = self._body_hash.digest()
-        framed = self._sink.hash.copy()  # a file that itself ended in whitespace, minus the CRLF
-        framed.update(self._sink.held.removesuffix(b"\r\n"))
         return SpooledBody(
-            self.path, self._sink.size, stored.hex(), body.hex(), self._mode == "base64",
-            (stored, body, framed.digest()),
+            b"".join(sink.parts) if sink.path is None else None, sink.path, sink.size,
+            sink.hash.hexdigest(), self._mode == "base64", self._digests(),
         )
 
+    def _digests(self) -> tuple[bytes, ...]:
+        sink = self._sink
+        stored = sink.hash.digest()
+        if self._body_hash is not None:  # base64: the text as sent, and the decoded package
+            return stored, self._body_hash.digest()
+        body = sink.hash.copy()  # raw: the body is the package plus the held whitespace
+        body.update(sink.held)
+        framed = sink.hash.copy()  # a file that itself ended in whitespace, before the CRLF
+        framed.update(sink.held.removesuffix(b"\r\n"))
+        return stored, body.digest(), framed.digest()
+
     def discard(self) -> None:
-        self._fh.close()
-        self.path.unlink(missing_ok=True)
+        self._sink.discard()
 
 
 def _b64decode(data: bytes) -> bytes:
@@ -150,15 +198,10 @@ def _b64decode(data: bytes) -> bytes:
         ) from exc
 
 
-def fsync_file(path: Path) -> None:
-    """fsync a file and its directory (the ``--durable`` mode)."""
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory (the ``--durable`` mode)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)

@@ -20,10 +20,9 @@ memory.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import shutil
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -35,8 +34,7 @@ from agent.core.edxml.model import (
     TraceHeaderList,
 )
 from agent.core.edxml.schema import specs
-from agent.errors import MissingElementError
-from agent.sandbox.envelope import EnvelopeSpan
+from agent.errors import MissingElementError, XmlSyntaxError
 
 _Q = f"{{{QCVN_NS}}}"
 _COPY_CHUNK = 1 << 20
@@ -57,7 +55,10 @@ def _parser() -> etree.XMLParser:
 
 def rebuild_head(head: bytes, *, edoc: bool, now: dt.datetime, trace_organ_id: str) -> bytes:
     """Re-serialise the head document as the axis does; return it without the root's end tag."""
-    root = etree.fromstring(head, _parser())
+    try:
+        root = etree.fromstring(head, _parser())
+    except etree.XMLSyntaxError as exc:  # the scan accepted it, so this is not expected
+        raise XmlSyntaxError(f"the package header cannot be re-serialised: {exc}") from exc
     header = root.find(f"{_Q}edXMLEnvelope/{_Q}edXMLHeader")
     message = header.find(f"{_Q}MessageHeader") if header is not None else None
     if header is None or message is None:
@@ -149,22 +150,10 @@ def _copy_children(src: etree._Element, dest: etree._Element) -> None:
         _copy_children(child, copy)
 
 
-def write_delivered(
-    src: Path, span: EnvelopeSpan, dest: Path, *, edoc: bool, now: dt.datetime,
-    trace_organ_id: str,
-) -> str:
-    """Write the rebuilt package of ``src`` to ``dest``; return the SHA-256 (hex) of ``dest``."""
-    digest = hashlib.sha256()
-    with open(src, "rb") as fh, open(dest, "wb") as out:
-        head = rebuild_head(span.head(fh), edoc=edoc, now=now, trace_organ_id=trace_organ_id)
+def write_rebuilt(dest: Path, head: bytes, source: BinaryIO, offset: int) -> None:
+    """Write ``head`` then the bytes of ``source`` from ``offset`` to its end, unchanged."""
+    with open(dest, "wb") as out:
         out.write(head)
-        digest.update(head)
-        fh.seek(span.envelope_end)
-        while chunk := fh.read(_COPY_CHUNK):
+        source.seek(offset)
+        while chunk := source.read(_COPY_CHUNK):
             out.write(chunk)
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def copy_file(src: Path, dest: Path) -> None:
-    shutil.copyfile(src, dest)
