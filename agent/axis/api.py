@@ -71,7 +71,7 @@ class AxisClient:
         """Upload an edXML package (edoc or status) and return the axis's DocId for it."""
         _check_choice(messagetype, ("edoc", "status"), "messagetype")
         _check_token(from_organ, "from_organ")
-        with _open_package(package) as stream:
+        with _PackageStream(package) as stream:
             start = stream.tell()
             size, digest = _hash_stream(stream)
             hash_file = hash_file_hex(digest, padded=self.settings.hash_file_padded)
@@ -218,7 +218,7 @@ class _CountingSink:
         self.sha256.update(data)
 
 
-class _open_package:  # noqa: N801 - used like a function in a with statement
+class _PackageStream:
     """A context manager giving a seekable binary stream; opens (and closes) a Path."""
 
     def __init__(self, package: Path | BinaryIO) -> None:

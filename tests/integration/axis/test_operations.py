@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import re
@@ -13,7 +14,7 @@ import pytest
 
 from agent.axis.api import ApiSettings
 from agent.axis.models import AgencyRegistration
-from agent.errors import AxisAuthError, AxisRejectedError
+from agent.errors import AxisAuthError, AxisRejectedError, DiskFullError, StorageError
 from tests.integration.axis.conftest import (
     COMMUNE,
     DISTRICT,
@@ -195,3 +196,24 @@ def test_skew_check_sees_a_fresh_timestamp_per_call(tmp_path: Path) -> None:
                 late.count_receive_edoc()
     finally:
         server.stop()
+
+
+class FullDisk:
+    """A sink on a full file system."""
+
+    def write(self, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_local_file_problems_are_storage_errors(fresh_axis: Axis, tmp_path: Path) -> None:
+    """A missing package file and a full disk while fetching are StorageErrors, not axis ones."""
+    a, b = fresh_axis.client("00.53.W00"), fresh_axis.client("02.44.W00")
+    with pytest.raises(StorageError, match="opening the package 'missing.edxml'"):
+        a.send_edoc(SENDER, tmp_path / "missing.edxml")
+    package = tmp_path / "out.edxml"
+    write_edoc(package, recipients=(DISTRICT,))
+    a.send_edoc(SENDER, package)
+    (item,) = b.get_received_edoc_list()
+    with pytest.raises(DiskFullError, match="no space left while writing the fetched package"):
+        b.get_edoc(item.doc_id, FullDisk())
+    assert [i.doc_id for i in b.get_received_edoc_list()] == [item.doc_id]
