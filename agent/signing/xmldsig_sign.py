@@ -58,7 +58,9 @@ from agent.signing.xmldsig_facts import is_header_signature, is_signature
 PLACEHOLDER = f'<Signature xmlns="{DSIG_NS}"/>'.encode()
 PackageWriter = Callable[[BinaryIO, bytes], None]
 _HEADER = ((QCVN_NS, "edXML"), (QCVN_NS, "edXMLEnvelope"), (QCVN_NS, "edXMLHeader"))
-_SMALL_READ = 4096
+_SMALL_READ = 512  # read size until the header has ended (bounds the 1-byte window)
+_LOOK_BACK = 1 << 14  # how far back from the end tag's '>' its '</' and indentation are sought
+_PIPE_BUFFER = 1 << 20  # fewer, larger writes into the pipe: fewer thread switches
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,7 @@ def _read(reads: _Reads, handler: _Digester) -> None:
 def _digest_and_locate(src: BinaryIO) -> tuple[bytes, int]:
     """Pass 1: the digest, and how many bytes had been read when the header ended.
 
-    Until the header ends, reads are 4 KB: the end tag then lies in the last 4 KB read.
+    Until the header ends, reads are small: the end tag then lies in the last read.
     """
     marks: list[int] = []
     digester = _Digester(placeholder=False, on_header_end=lambda: marks.append(reads.consumed))
@@ -260,7 +262,7 @@ def _digest_and_locate(src: BinaryIO) -> tuple[bytes, int]:
 def _insertion_offset(src: BinaryIO, start: int, around: int) -> int:
     """Pass 2: where the Signature goes: before ``</…edXMLHeader>`` and the indentation before it.
 
-    The end tag's ``>`` is in ``(around - 4K, around]``. The reader is fed one byte at a time in
+    The end tag's ``>`` is in the last small read of pass 1. The reader is fed one byte at a time in
     that window, so when the end event fires the last byte read is that ``>``; the tag starts at
     the ``</`` before it. The same place as :func:`agent.core.edxml.build_edoc` puts it.
     """
@@ -275,9 +277,11 @@ def _insertion_offset(src: BinaryIO, start: int, around: int) -> int:
         _read(reads, _Digester(placeholder=False, on_header_end=stop))
     except _Located:
         end = start + reads.consumed
-        src.seek(max(start, end - _SMALL_READ))
+        src.seek(max(start, end - _LOOK_BACK))
         before = src.read(end - src.tell())
-        tag = before.rindex(b"</")
+        tag = before.rfind(b"</")
+        if tag < 0:
+            raise SigningError("the edXMLHeader end tag is malformed") from None
         # Go back over the indentation, to right after the previous element (as the builder does).
         return end - len(before) + len(before[:tag].rstrip(b" \t\r\n"))
     raise SigningError("the end of edXML:edXMLHeader was not found")
@@ -345,7 +349,7 @@ def digest_built(write_package: PackageWriter) -> bytes:
 
     def produce() -> None:
         try:
-            with open(write_fd, "wb") as sink:
+            with open(write_fd, "wb", buffering=_PIPE_BUFFER) as sink:
                 write_package(sink, PLACEHOLDER)
         except BaseException as exc:  # noqa: BLE001 - handed over to the reading thread
             failures.append(exc)

@@ -104,6 +104,36 @@ def test_signing_while_building_equals_signing_the_built_file() -> None:
     assert signature.fragment in by_copy
 
 
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda p: b"\xef\xbb\xbf \n" + p,
+        lambda p: p.replace(
+            b"</edXML:TraceHeaderList>",
+            b"</edXML:TraceHeaderList><!-- </edXML:edXMLHeader> -->",
+        ),
+        lambda p: p.replace(
+            b"<edXML:Content>",
+            b"<edXML:Content><![CDATA[</edXML:edXMLHeader>]]>" + "ế".encode() * 60_000,
+        ),
+        lambda p: p.replace(b"</edXML:edXMLHeader>", b"</edXML:edXMLHeader\n  >"),
+    ],
+    ids=["bom-and-blank", "end-tag-in-comment", "long-header-with-cdata", "spaced-end-tag"],
+)
+def test_signature_goes_exactly_before_the_real_header_end(variant: object) -> None:
+    """Byte positions are exact whatever precedes the end tag: a BOM, look-alike end tags in a
+    comment or CDATA, a header far longer than the read windows, an end tag with spaces."""
+    original = variant(unsigned())  # type: ignore[operator]
+    package = sign(original, pki().identity)
+    start = package.index(b"<Signature ")
+    end = package.index(b"</Signature>") + len(b"</Signature>")
+    assert package[:start] + package[end:] == original
+    assert re.match(rb"\s*</edXML:edXMLHeader\s*>", package[end:])
+    assert package[:start].rstrip().endswith(b">")
+    report = verify(package)
+    assert report.status is SignatureStatus.VALID, report.error
+
+
 def test_ecdsa_signature_value_is_raw_r_and_s() -> None:
     """XMLDSig ECDSA is r||s (64 bytes on P-256), not DER; it checks against the canonical
     SignedInfo once converted back to DER."""
