@@ -9,18 +9,20 @@ The rules, in the order :func:`next_step` applies them to a failed attempt::
         -> attempts >= max_attempts ? ........................ give up: too many attempts
         -> now >= first attempt + max_age ? ................. give up: too old
         -> delay = backoff(attempts) with jitter, <= max_delay
-           Retry-After given ? delay = max(delay, Retry-After)
+           Retry-After given ? delay = max(delay, min(Retry-After, max_retry_after))
         -> now + delay beyond the age limit ?
              because of Retry-After ........................ give up: asked to wait too long
              otherwise ..................................... wait until the age limit (last try)
         -> retry after ``delay`` seconds
 
 Backoff is exponential, ``base_delay * multiplier ** (attempts - 1)`` capped by ``max_delay``, with
-"full" jitter (uniform in [0, that]) or "decorrelated" jitter (uniform in
-[base_delay, 3 * previous delay], capped), as in the AWS architecture blog's "Exponential Backoff
-And Jitter". A rejection with one of ``retryable_codes`` (LS-LGSP ``20`` "Lỗi hệ thống" and ``21``
-"Lỗi xử lý file" by default) is retried like a transport error; every other rejection (bad
-package, unknown recipient, sender not registered, ...) is final.
+"full" jitter (uniform in [0, that]), "equal" jitter (half of it fixed, half uniform),
+"decorrelated" jitter (uniform in [base_delay, 3 * previous delay], capped), or none, as in the AWS
+architecture blog's "Exponential Backoff And Jitter".
+
+A rejection with one of ``retryable_codes`` (LS-LGSP ``20`` "Lỗi hệ thống" and ``21`` "Lỗi xử lý
+file" by default) is retried like a transport error; every other rejection (bad package, unknown
+recipient, sender not registered, ...) is final.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Action(Enum):
 
 class Jitter(Enum):
     FULL = "full"
+    EQUAL = "equal"
     DECORRELATED = "decorrelated"
     NONE = "none"
 
@@ -86,6 +89,7 @@ class RetryPolicy:
     # The SERVER_ERROR codes of the default table in agent.axis.codes (LS-LGSP 20 and 21).
     retryable_codes: frozenset[str] = frozenset({"20", "21"})
     honour_retry_after: bool = True
+    max_retry_after: float = 3600.0  # a longer Retry-After is cut to this
 
     def __post_init__(self) -> None:
         if not 0 < self.base_delay <= self.max_delay:
@@ -94,8 +98,8 @@ class RetryPolicy:
             raise ValueError("the backoff multiplier must be at least 1")
         if self.max_attempts < 1 or self.max_auth_failures < 1:
             raise ValueError("max_attempts and max_auth_failures must be at least 1")
-        if self.max_age <= timedelta(0):
-            raise ValueError("max_age must be positive")
+        if self.max_age <= timedelta(0) or self.max_retry_after < 0:
+            raise ValueError("max_age must be positive and max_retry_after not negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +214,8 @@ def _schedule(
     delay = backoff(policy, state.attempts, state.last_delay, rng)
     asked = retry_after_of(error) if policy.honour_retry_after else None
     if asked is not None:
+        asked = min(asked, policy.max_retry_after)
+    if asked is not None:
         delay = max(delay, asked)
     left = (_deadline(policy, state) - now).total_seconds()
     if delay > left:
@@ -235,6 +241,8 @@ def backoff(policy: RetryPolicy, attempts: int, last_delay: float, rng: random.R
         ceiling = min(ceiling, policy.base_delay)
     if policy.jitter is Jitter.FULL:
         return rng.uniform(0.0, ceiling)
+    if policy.jitter is Jitter.EQUAL:
+        return ceiling / 2 + rng.uniform(0.0, ceiling / 2)
     if policy.jitter is Jitter.DECORRELATED:
         previous = max(last_delay, policy.base_delay)
         return min(policy.max_delay, rng.uniform(policy.base_delay, previous * 3))
@@ -242,7 +250,7 @@ def backoff(policy: RetryPolicy, attempts: int, last_delay: float, rng: random.R
 
 
 def retry_after_of(error: BaseException) -> float | None:
-    """The Retry-After seconds an error carries (HTTP 429), if any."""
+    """The Retry-After seconds an error carries (HTTP 429, or 503 with Retry-After), if any."""
     if isinstance(error, AxisRateLimitedError) and error.retry_after is not None:
         return max(0.0, error.retry_after)
     return None

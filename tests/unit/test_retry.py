@@ -99,6 +99,14 @@ def test_full_jitter_stays_in_its_window(attempts: int, seed: int) -> None:
     assert 0 <= delay <= min(300, 2 * 2 ** (attempts - 1))
 
 
+@given(st.integers(1, 60), st.integers(0, 2**32))
+def test_equal_jitter_stays_in_its_window(attempts: int, seed: int) -> None:
+    """Equal jitter is in [half, whole] of min(max_delay, base * 2^(n-1))."""
+    policy = RetryPolicy(base_delay=2, max_delay=300, jitter=Jitter.EQUAL)
+    ceiling = min(300, 2 * 2 ** (attempts - 1))
+    assert ceiling / 2 <= backoff(policy, attempts, 0, random.Random(seed)) <= ceiling
+
+
 @given(st.floats(0, 1000), st.integers(0, 2**32))
 def test_decorrelated_jitter_stays_in_its_window(previous: float, seed: int) -> None:
     """Decorrelated jitter is in [base, min(max_delay, 3 * previous)], previous >= base."""
@@ -193,6 +201,14 @@ def test_retry_after_is_honoured_as_a_minimum() -> None:
     assert decision.retry and decision.delay == 600
 
 
+def test_retry_after_is_cut_to_its_cap() -> None:
+    """A Retry-After above max_retry_after waits only max_retry_after."""
+    policy = RetryPolicy(base_delay=1, jitter=Jitter.NONE, max_retry_after=120)
+    error = AxisRateLimitedError("429", retry_after=5000)
+    decision = next_step(policy, RetryState.start(T0), error, now=T0, rng=random.Random(0))
+    assert decision.retry and decision.delay == 120
+
+
 def test_retry_after_shorter_than_backoff_keeps_the_backoff() -> None:
     """Retry-After 0 does not shorten the wait below the backoff."""
     policy = RetryPolicy(base_delay=7, jitter=Jitter.NONE)
@@ -211,7 +227,7 @@ def test_retry_after_can_be_ignored() -> None:
 
 def test_retry_after_beyond_the_age_limit_gives_up() -> None:
     """When the axis asks for a wait past the age limit, give up and say why."""
-    policy = RetryPolicy(max_age=timedelta(hours=1))
+    policy = RetryPolicy(max_age=timedelta(hours=1), max_retry_after=86400)
     error = AxisRateLimitedError("429", retry_after=7200)
     decision = next_step(policy, RetryState.start(T0), error, now=T0, rng=random.Random(0))
     assert decision.action is Action.GIVE_UP
@@ -243,7 +259,8 @@ def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
 @pytest.mark.parametrize(
     "kwargs",
     [{"base_delay": 0}, {"base_delay": 10, "max_delay": 5}, {"multiplier": 0.5},
-     {"max_attempts": 0}, {"max_auth_failures": 0}, {"max_age": timedelta(0)}],
+     {"max_attempts": 0}, {"max_auth_failures": 0}, {"max_age": timedelta(0)},
+     {"max_retry_after": -1}],
 )
 def test_policy_rejects_nonsense(kwargs: dict[str, object]) -> None:
     """A policy that could never retry sensibly is refused when built."""
