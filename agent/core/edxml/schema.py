@@ -30,15 +30,8 @@ class FieldSpec:
     item: str | None  # item element name when ``kind == "wrapped"``
     optional: bool  # ``None`` allowed
     has_default: bool
-
-    @property
-    def is_model(self) -> bool:
-        return dataclasses.is_dataclass(self.value_type)
-
-    @property
-    def required(self) -> bool:
-        """Must be present on the wire (and non-blank, for text)."""
-        return not self.optional and not self.has_default
+    is_model: bool  # ``value_type`` is a model class
+    required: bool  # must be present on the wire (and non-blank, for text)
 
 
 def camel(name: str) -> str:
@@ -78,7 +71,11 @@ def _spec(f: dataclasses.Field[Any], hint: Any) -> FieldSpec:
         kind = "model" if dataclasses.is_dataclass(inner) else "scalar"
     if kind == "scalar" or (kind != "model" and not dataclasses.is_dataclass(value_type)):
         _check_scalar(value_type, f.name)
-    return FieldSpec(f.name, wire, kind, value_type, item, optional, has_default)
+    is_model = dataclasses.is_dataclass(value_type)
+    required = not optional and not has_default
+    return FieldSpec(
+        f.name, wire, kind, value_type, item, optional, has_default, is_model, required
+    )
 
 
 def _strip_optional(hint: Any) -> tuple[Any, bool]:
