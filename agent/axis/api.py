@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol, TypeVar
+from typing import BinaryIO, Literal, Protocol, TypeVar
 
 from agent.axis import models
 from agent.axis.models import (
@@ -43,10 +43,14 @@ class BinarySink(Protocol):
     def write(self, data: bytes, /) -> object: ...
 
 
+HashFileStyle = Literal["unpadded", "padded", "none"]
+
+
 @dataclass(frozen=True, slots=True)
 class ApiSettings:
     servicetype: str = "eDoc"
-    hash_file_padded: bool = False  # the SDK sends hash-file without zero padding (§5.3)
+    # "unpadded": as the SDK writes hash-file (no leading zero per byte, §5.3); "none": omit it.
+    hash_file_style: HashFileStyle = "unpadded"
     append_crlf: bool = True  # the SDK appends CRLF to the sendEdoc body
     strict_doc_ids: bool = True  # DocIds must be 24 hex characters
 
@@ -74,22 +78,30 @@ class AxisClient:
         with _PackageStream(package) as stream:
             start = stream.tell()
             size, digest = _hash_stream(stream)
-            hash_file = hash_file_hex(digest, padded=self.settings.hash_file_padded)
-            params = [("from", from_organ), ("servicetype", self.settings.servicetype),
-                      ("messagetype", messagetype)]
-            if to is not None:
-                params.append(("to", json.dumps([_check_token(t, "to") for t in to],
-                                                separators=(",", ":"))))
-            params.append(("hash-file", hash_file))
+            params, hash_file = self._send_params(from_organ, messagetype, to, digest)
             tail = b"\r\n" if self.settings.append_crlf else b""
             stream.seek(start)
             members = self._wire.call(
                 "sendEdoc", params, body=_upload(stream, size, digest, tail),
-                content_type=OCTET_TYPE,
+                content_type=OCTET_TYPE, upload=True,
                 extra_headers=[(b"Content-Length", str(size + len(tail)).encode("ascii"))],
             )
         doc_id = models.Reader(members, "sendEdoc answer").doc_id("DocId", strict=True)
         return SentEdoc(doc_id, size, digest.hex(), hash_file)
+
+    def _send_params(
+        self, from_organ: str, messagetype: str, to: Sequence[str] | None, digest: bytes
+    ) -> tuple[list[tuple[str, str]], str]:
+        params = [("from", from_organ), ("servicetype", self.settings.servicetype),
+                  ("messagetype", messagetype)]
+        if to is not None:
+            recipients = [_check_token(t, "to") for t in to]
+            params.append(("to", json.dumps(recipients, separators=(",", ":"))))
+        style = self.settings.hash_file_style
+        hash_file = "" if style == "none" else hash_file_hex(digest, padded=style == "padded")
+        if hash_file:
+            params.append(("hash-file", hash_file))
+        return params, hash_file
 
     def get_received_edoc_list(
         self, messagetype: MessageType = "edoc", *, from_date: str | None = None,

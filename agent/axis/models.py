@@ -29,7 +29,7 @@ class SentEdoc:
     doc_id: str
     size: int
     sha256: str  # hex of the package bytes (without the trailing CRLF)
-    hash_file: str  # the ``hash-file`` value sent
+    hash_file: str  # the ``hash-file`` value sent ("" when not sent)
 
 
 @dataclass(frozen=True, slots=True)

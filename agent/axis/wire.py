@@ -11,7 +11,7 @@
     httpx.DecodingError ........................... AxisProtocolError
     httpx.InvalidURL / UnsupportedProtocol ........ ConfigError          (base_url is wrong)
     any other httpx.HTTPError / StreamError ....... AxisTransportError
-    HTTP 429 ...................................... AxisRateLimitedError(retry_after)
+    HTTP 429, or 503 with Retry-After ............. AxisRateLimitedError(retry_after)
     HTTP 408, 5xx ................................. AxisTransportError
     HTTP 401, 403 ................................. AxisAuthError        (a gateway refused us)
     HTTP 3xx ...................................... AxisProtocolError    (redirects not followed)
@@ -30,14 +30,21 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import httpx
 
 from agent.axis.codes import ErrorCodeTable, clean_desc
 from agent.axis.scan import EnvelopeScanner, Sink
 from agent.core.retry import parse_retry_after
-from agent.core.xroad import SDK_USER_AGENT, SDK_VERSION, Secret, sign_request, vxp_timestamp
+from agent.core.xroad import (
+    SDK_USER_AGENT,
+    SDK_VERSION,
+    VIETNAM_TZ,
+    Secret,
+    sign_request,
+    vxp_timestamp,
+)
 from agent.errors import (
     AxisAuthError,
     AxisProtocolError,
@@ -74,6 +81,8 @@ class WireSettings:
     read_timeout: float = 60.0
     write_timeout: float = 60.0
     pool_timeout: float = 10.0
+    upload_timeout: float = 600.0  # read and write timeout of sendEdoc (large packages)
+    local_tz: timezone = VIETNAM_TZ  # the local time of request timestamps
     user_agent: str = SDK_USER_AGENT
     version: str = SDK_VERSION
     error_codes: ErrorCodeTable = field(default_factory=ErrorCodeTable)
@@ -92,10 +101,11 @@ class WireSettings:
         prefix = "/" + self.path_prefix.strip("/") if self.path_prefix.strip("/") else ""
         return self.base_url.rstrip("/") + prefix + "/" + operation
 
-    def timeout(self) -> httpx.Timeout:
+    def timeout(self, *, upload: bool = False) -> httpx.Timeout:
+        slow = self.upload_timeout if upload else None
         return httpx.Timeout(
-            connect=self.connect_timeout, read=self.read_timeout,
-            write=self.write_timeout, pool=self.pool_timeout,
+            connect=self.connect_timeout, read=slow or self.read_timeout,
+            write=slow or self.write_timeout, pool=self.pool_timeout,
         )
 
 
@@ -105,6 +115,15 @@ def _valid_url(text: str) -> bool:
     except (httpx.InvalidURL, TypeError):
         return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    method: str
+    body: Body
+    content_type: str = JSON_TYPE
+    extra_headers: Sequence[tuple[bytes, bytes]] = ()
+    upload: bool = False
 
 
 class AxisWire:
@@ -132,7 +151,7 @@ class AxisWire:
         pairs = sign_request(
             systemid=self._credentials.systemid,
             secret=self._credentials.secret,
-            timestamp=vxp_timestamp(self._clock()),
+            timestamp=vxp_timestamp(self._clock(), self.settings.local_tz),
             content_type=content_type,
             params=params,
             user_agent=self.settings.user_agent,
@@ -149,9 +168,14 @@ class AxisWire:
         body: Body = b"",
         content_type: str = JSON_TYPE,
         extra_headers: Sequence[tuple[bytes, bytes]] = (),
+        upload: bool = False,
     ) -> Envelope:
-        """One call whose answer is a small JSON envelope; returns its members on success."""
-        with self._exchange(operation, params, method, body, content_type, extra_headers) as resp:
+        """One call whose answer is a small JSON envelope; returns its members on success.
+
+        ``upload`` gives the call the longer ``upload_timeout`` (sendEdoc).
+        """
+        request = _Request(method, body, content_type, extra_headers, upload)
+        with self._exchange(operation, params, request) as resp:
             raw = self._read_capped(operation, resp)
         members = parse_envelope(operation, raw)
         check_status(operation, members, self.settings.error_codes)
@@ -172,7 +196,7 @@ class AxisWire:
         With ``raw_xml``, an answer that starts with ``<`` is the package itself, copied as is.
         On any error the sink holds garbage: write to a temporary file and discard it then.
         """
-        with self._exchange(operation, params, method, body, JSON_TYPE, ()) as resp:
+        with self._exchange(operation, params, _Request(method, body)) as resp:
             chunks = resp.iter_bytes(self.settings.chunk_size)
             first = _first_meaningful(chunks)
             if raw_xml and first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
@@ -190,19 +214,14 @@ class AxisWire:
 
     @contextmanager
     def _exchange(
-        self,
-        operation: str,
-        params: Sequence[tuple[str, str]],
-        method: str,
-        body: Body,
-        content_type: str,
-        extra_headers: Sequence[tuple[bytes, bytes]],
+        self, operation: str, params: Sequence[tuple[str, str]], request: _Request
     ) -> Iterator[httpx.Response]:
-        headers = [*self.headers(params, content_type), *extra_headers]
+        headers = [*self.headers(params, request.content_type), *request.extra_headers]
         url = self.settings.url(operation)
+        timeout = self.settings.timeout(upload=request.upload)
         with translate_errors(operation, url):
             with self._http.stream(
-                method, url, headers=headers, content=body, timeout=self.settings.timeout()
+                request.method, url, headers=headers, content=request.body, timeout=timeout
             ) as response:
                 self._check_http(operation, response)
                 yield response
@@ -284,10 +303,15 @@ def http_status_error(
     """The typed error for a non-2xx HTTP answer."""
     said = f": {preview}" if preview else ""
     where = f"{operation}: HTTP {status}{said}"
+    seconds = parse_retry_after(retry_after, now=now)
     if status == 429:
-        seconds = parse_retry_after(retry_after, now=now)
         return AxisRateLimitedError(
             f"{operation}: the axis is rate-limiting this system (HTTP 429)", retry_after=seconds
+        )
+    if status == 503 and seconds is not None:
+        return AxisRateLimitedError(
+            f"{operation}: the axis is unavailable (HTTP 503) and asks to come back in "
+            f"{seconds:.0f} s{said}", retry_after=seconds,
         )
     if status == 408 or status >= 500:
         return AxisTransportError(where, hint="the axis or a proxy in front of it failed")

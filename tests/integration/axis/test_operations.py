@@ -73,11 +73,21 @@ def test_send_from_a_stream_with_to_and_padded_hash(fresh_axis: Axis, tmp_path: 
     package = tmp_path / "out.edxml"
     write_edoc(package, recipients=(DISTRICT,))
     client = fresh_axis.client("00.53.W00")
-    client.settings = ApiSettings(hash_file_padded=True)
+    client.settings = ApiSettings(hash_file_style="padded")
     stream = io.BytesIO(b"ignored prefix" + package.read_bytes())
     stream.seek(len(b"ignored prefix"))
     sent = client.send_edoc(SENDER, stream, to=[DISTRICT])
     assert sent.hash_file == hashlib.sha256(package.read_bytes()).hexdigest()
+    assert fresh_axis.client("02.44.W00").count_receive_edoc() == 1
+
+
+def test_send_without_hash_file(fresh_axis: Axis, tmp_path: Path) -> None:
+    """hash_file_style 'none' omits the header; the axis accepts the package without it."""
+    package = tmp_path / "out.edxml"
+    write_edoc(package, recipients=(DISTRICT,))
+    client = fresh_axis.client("00.53.W00")
+    client.settings = ApiSettings(hash_file_style="none")
+    assert client.send_edoc(SENDER, package).hash_file == ""
     assert fresh_axis.client("02.44.W00").count_receive_edoc() == 1
 
 

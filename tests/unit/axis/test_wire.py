@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -163,6 +163,27 @@ def test_429_retry_after_seconds_and_date() -> None:
     assert isinstance(seconds, AxisRateLimitedError) and seconds.retry_after == 30
     assert isinstance(date, AxisRateLimitedError) and date.retry_after == pytest.approx(59.649)
     assert isinstance(none, AxisRateLimitedError) and none.retry_after is None
+
+
+def test_503_with_retry_after_is_honoured_like_429() -> None:
+    """An overloaded axis (503) that says when to come back carries retry_after; without the
+    header it is a plain transport error."""
+    with_header = http_status_error("getEdoc", 503, "120", None, "busy", now=T0)
+    without = http_status_error("getEdoc", 503, None, None, "busy", now=T0)
+    assert isinstance(with_header, AxisRateLimitedError) and with_header.retry_after == 120
+    assert "HTTP 503" in str(with_header) and type(without) is AxisTransportError
+
+
+def test_upload_timeout_and_local_time_zone() -> None:
+    """sendEdoc gets the long upload timeout; timestamps follow the configured offset."""
+    settings = WireSettings("http://127.0.0.1:9", read_timeout=5, upload_timeout=600,
+                            local_tz=timezone(timedelta(hours=9)))
+    assert settings.timeout().read == 5 and settings.timeout(upload=True).read == 600
+    assert settings.timeout(upload=True).write == 600
+    with httpx.Client() as client:
+        wire = AxisWire(client, settings, CREDS, lambda: T0)
+        stamp = dict(wire.headers([], "application/json"))[b"XroadVnpt-timestamp"]
+    assert stamp == b"24112026T043544+0351"
 
 
 def test_404_names_the_settings_to_check() -> None:
