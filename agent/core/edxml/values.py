@@ -1,8 +1,9 @@
 """Wire formats of edXML values (AXIS.md §3.5 "Value formats") and text escaping.
 
 * date ``yyyy/MM/dd`` (``yyyy-MM-dd`` is accepted on input);
-* timestamp ``yyyy/MM/dd HH:mm:ss``, Vietnam local time, no zone (a ``T`` separator and ``-`` in
-  the date are accepted on input; seconds precision: microseconds are dropped on output);
+* timestamp ``yyyy/MM/dd HH:mm:ss``, Vietnam local time, no zone (a ``T`` separator, ``-`` in
+  the date and a fraction of a second are accepted on input; seconds precision: fractions are
+  dropped both ways);
 * booleans ``true`` / ``false`` (any case and ``1`` / ``0`` accepted on input);
 * decimal integers (at most 18 digits: larger values are not counts or codes).
 
@@ -19,7 +20,7 @@ from agent.errors import InvalidValueError
 
 _INVALID_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DATE = re.compile(r"(\d{4})[/-](\d{2})[/-](\d{2})")
-_TIMESTAMP = re.compile(r"(\d{4})[/-](\d{2})[/-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_TIMESTAMP = re.compile(r"(\d{4})[/-](\d{2})[/-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?")
 _INT = re.compile(r"[+-]?[0-9]{1,18}")
 _HINT = "the sender's software wrote a value outside the edXML formats (AXIS.md §3.5)"
 

@@ -36,7 +36,7 @@ def test_yaml_style_values_are_accepted() -> None:
     """Native dates, ISO strings, numbers for text, business type by name or number."""
     trace = from_plain(TraceHeaderList, {
         "trace_headers": [{"organ_id": 1, "timestamp": dt.datetime(2024, 11, 5, 8, 30)},
-                          {"timestamp": "2024-11-05T08:31:00"}],
+                          {"timestamp": "2024-11-05T08:31:00.250"}],
         "business": {"business_doc_type": "Recall", "paper": "0"},
     }, "trace_list")
     assert ("1", dt.datetime(2024, 11, 5, 8, 31), BusinessDocType.RECALL, 0) == (
