@@ -80,7 +80,9 @@ _ATTACHMENT_KEYS = frozenset(
 def register(subparsers: Any) -> None:
     """Add ``edxml`` and its subcommands to the top-level parser."""
     parser = subparsers.add_parser(
-        "edxml", help="inspect or build edXML packages", description=__doc__.split("\n")[0]
+        "edxml",
+        help="inspect or build edXML packages",
+        description="Look inside and build edXML packages (QCVN 102:2016).",
     )
     sub = parser.add_subparsers(dest="edxml_command", metavar="ACTION", required=True)
     _register_inspect(sub)
@@ -288,7 +290,8 @@ def _describe(report: dict[str, Any]) -> str:
         )
     for s in report["signature_elements"]:
         lines.append(f"  Signature element in {s['namespace']} at {s['path']}")
-    lines.append(f"  signature checks: {len(report['signatures'])}")
+    for r in report["signatures"]:
+        lines.append(f"  signature {r.get('kind')} {r.get('target')}: {r.get('status')}")
     lines.extend(f"  {p['severity']}: {p['path']}: {p['message']}" for p in report["problems"])
     lines.append("  valid" if report["valid"] else "  NOT valid")
     return "\n".join(lines)
