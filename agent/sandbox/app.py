@@ -123,7 +123,8 @@ class SandboxApp:
         return call
 
     async def _spool(self, receive: Receive) -> SpooledBody:
-        spool = Spool(self.sandbox.spool_dir, max_bytes=self.config.max_package_bytes)
+        spool = Spool(self.sandbox.spool_dir, max_bytes=self.config.max_package_bytes,
+                      memory_limit=self.config.memory_limit)
         try:
             await each_chunk(receive, spool.feed)
             return spool.finish()

@@ -49,7 +49,15 @@ class SandboxConfig:
     admin_token: str | None = field(default=None, repr=False)  # None: admin endpoints disabled
     durable: bool = False  # fsync package files and use synchronous=FULL
     thread_threshold: int = 4 * 1024 * 1024  # packages larger than this are ingested off-loop
+    memory_limit: int = 8 * 1024 * 1024  # bodies larger than this are spooled to disk
     log_requests: bool = False  # one access-log line per request (never headers or secrets)
+
+    def __post_init__(self) -> None:
+        """Accept plain strings for the enumerated settings (``transit="preserve"``)."""
+        for name, kind in (("transit", TransitMode), ("sender_rule", SenderRule),
+                           ("validation", ValidationLevel)):
+            object.__setattr__(self, name, kind(getattr(self, name)))
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
 
     @property
     def normalized_prefix(self) -> str:

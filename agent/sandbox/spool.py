@@ -2,14 +2,16 @@
 
 The body is raw edXML plus the SDK's trailing CRLF, or (Quảng Nam LGSP extension, AXIS.md §5.3)
 the base64 text of the package. The first byte after an optional BOM and whitespace decides: ``<``
-means raw, anything else base64. Trailing whitespace is held back chunk by chunk and dropped at the
-end, so the stored package is the body without its framing.
+means raw, anything else base64. Trailing whitespace is held back chunk by chunk so that, at the
+end, exactly the framing can be dropped: one final CRLF of a raw body. The stored package is then
+the file the client sent, byte for byte (a file that itself ends with a newline keeps it).
 
 Bodies up to ``memory_limit`` stay in memory (one copy, no file until the package is stored);
 beyond it they spill to a file under the data directory, so a 500 MB package costs constant memory.
 
-``hash-file`` may match the stored package, the body exactly as received or, for a base64 body, the
-decoded package; each in zero-padded hex or in the SDK's unpadded form.
+``hash-file`` may match the stored package, the package without any trailing whitespace, or the
+body exactly as received (the base64 text, for a base64 body); each in zero-padded hex or in the
+SDK's unpadded form.
 """
 
 from __future__ import annotations
@@ -99,8 +101,19 @@ class _Sink:
             self.fh.write(part)
         self.parts = []
 
+    def flush_held(self, framing: bytes) -> None:
+        """Keep the held trailing whitespace, minus ``framing`` when it ends with it."""
+        held, self.held = self.held.removesuffix(framing) if framing else self.held, b""
+        if held:
+            self.hash.update(held)
+            self.size += len(held)
+            if self.fh is not None:
+                self.fh.write(held)
+            else:
+                self.parts.append(held)
+
     def close(self) -> None:
-        if self.fh is not None:
+        if self.fh is not None and not self.fh.closed:
             self.fh.close()
 
     def discard(self) -> None:
@@ -160,30 +173,32 @@ class Spool:
     def finish(self) -> SpooledBody:
         """The stored package; raise :class:`BodyError` when there is none."""
         sink = self._sink
-        try:
-            if self._mode == "base64" and self._b64_rest:
-                raise BodyError("the base64 body has a truncated last group")
-            sink.close()
-            if sink.size == 0:
-                raise BodyError("the request body is empty: sendEdoc carries the package")
-        except BaseException:
+        if self._mode == "base64" and self._b64_rest:
             sink.discard()
-            raise
+            raise BodyError("the base64 body has a truncated last group")
+        if sink.size == 0:
+            sink.discard()
+            raise BodyError("the request body is empty: sendEdoc carries the package")
+        digests = self._digests()
+        sink.flush_held(b"" if self._body_hash is not None else b"\r\n")
+        sink.close()
         return SpooledBody(
             b"".join(sink.parts) if sink.path is None else None, sink.path, sink.size,
-            sink.hash.hexdigest(), self._mode == "base64", self._digests(),
+            sink.hash.hexdigest(), self._mode == "base64", digests,
         )
 
     def _digests(self) -> tuple[bytes, ...]:
+        """Digests of: the package, the package without trailing whitespace, the body."""
         sink = self._sink
-        stored = sink.hash.digest()
-        if self._body_hash is not None:  # base64: the text as sent, and the decoded package
-            return stored, self._body_hash.digest()
-        body = sink.hash.copy()  # raw: the body is the package plus the held whitespace
+        core = sink.hash.digest()
+        if self._body_hash is not None:  # base64: the decoded file, and the text as sent
+            full = sink.hash.copy()
+            full.update(sink.held)
+            return full.digest(), core, self._body_hash.digest()
+        package, body = sink.hash.copy(), sink.hash.copy()
+        package.update(sink.held.removesuffix(b"\r\n"))
         body.update(sink.held)
-        framed = sink.hash.copy()  # a file that itself ended in whitespace, before the CRLF
-        framed.update(sink.held.removesuffix(b"\r\n"))
-        return stored, body.digest(), framed.digest()
+        return package.digest(), core, body.digest()
 
     def discard(self) -> None:
         self._sink.discard()
