@@ -1,0 +1,88 @@
+"""From a document folder to a real edXML package: the contract's example, mapped to the package
+model, built by the edXML builder and parsed back, keeps every value and every attachment byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+from pathlib import Path
+
+from agent.core.edxml.builder import build_edoc, build_status
+from agent.core.edxml.model import BusinessDocType, Organization, StatusResponseFor
+from agent.core.edxml.parser import parse_edoc, parse_status
+from agent.core.edxml.sinks import MemorySink
+from agent.files.mapping import attachment_sources, message_header, status_header, trace_list
+from agent.files.metadata import load_document_folder, load_status_update
+
+from .test_metadata import example
+
+SENDER = Organization(organ_id="000.00.13.H53", organ_name="Sở Thông tin và Truyền thông")
+RECIPIENTS = [Organization(organ_id="000.00.31.H53", organ_name="UBND huyện Bến Cầu"),
+              Organization(organ_id="000.22.31.H53", organ_name="UBND xã Long Chữ")]
+SENT_AT = dt.datetime(2024, 11, 5, 8, 30)  # Vietnam local time, as on the wire
+
+
+def _folder(tmp_path: Path, name: str, text: str, files: dict[str, bytes]) -> Path:
+    folder = tmp_path / "doc"
+    folder.mkdir()
+    (folder / name).write_text(text, encoding="utf-8")
+    for file, data in files.items():
+        (folder / file).write_bytes(data)
+    return folder
+
+
+def test_the_contract_example_becomes_a_package_that_parses_back(tmp_path: Path) -> None:
+    """Header values, the Bussiness block and both attachments survive build and parse."""
+    files = {"412-STTTT-VP.pdf": b"%PDF-1.4 signed", "phu-luc.pdf": b"%PDF-1.4 annex"}
+    request = load_document_folder(_folder(tmp_path, "metadata.yaml", example("metadata.yaml"),
+                                           files))
+    ids = (f"cid-{n}" for n in itertools.count())
+    out = io.BytesIO()
+    build_edoc(out, message_header(request, SENDER, RECIPIENTS),
+               trace_list(request, SENDER.organ_id, SENT_AT),
+               attachment_sources(request, lambda: next(ids)))
+    sink = MemorySink()
+    package = parse_edoc(io.BytesIO(out.getvalue()), sink)
+    header = package.header
+    assert header.document_id == "000.00.13.H53,2024/11/05,412/STTTT-VP"
+    assert [r.organ_id for r in header.recipients] == ["000.00.31.H53", "000.22.31.H53"]
+    assert header.code is not None and header.code.full == "412/STTTT-VP"
+    assert header.subject == request.metadata.subject
+    assert header.signer_info is not None and header.signer_info.competence == "KT. GIÁM ĐỐC"
+    assert header.due_date == dt.date(2024, 11, 20)
+    assert header.to_places == ("Như trên", "Lưu: VT, VP")
+    assert package.trace_list is not None and package.trace_list.business is not None
+    business = package.trace_list.business
+    assert business.business_doc_type is BusinessDocType.NEW
+    assert business.staff_info is not None and business.staff_info.staff == "Trần Thị B"
+    assert package.trace_list.trace_headers[0].timestamp == SENT_AT
+    assert sorted(sink.payloads.values()) == sorted(files.values())
+    assert [a.attachment_name for a in package.attachments] == list(files)
+
+
+def test_a_recall_repeats_the_original_document_id(tmp_path: Path) -> None:
+    """The JSON recall example: DocumentId and Bussiness/DocumentId are the recalled one."""
+    request = load_document_folder(_folder(tmp_path, "metadata.json", example("metadata.json"),
+                                           {}))
+    header = message_header(request, SENDER, RECIPIENTS)
+    trace = trace_list(request, SENDER.organ_id, SENT_AT)
+    assert trace.business is not None
+    assert header.document_id == trace.business.document_id == (
+        "000.00.13.H53,2024/11/05,412/STTTT-VP")
+    assert trace.business.business_doc_type is BusinessDocType.RECALL
+    assert trace.business.business_doc_reason == "Thu hồi để sửa lỗi nơi nhận"
+
+
+def test_a_status_update_becomes_a_status_package(tmp_path: Path) -> None:
+    """The status-out example maps to a status header that builds and parses back as 03."""
+    path = tmp_path / "s.json"
+    path.write_text(example("status-out.json"), encoding="utf-8")
+    update = load_status_update(path)
+    original = StatusResponseFor(organ_id="000.00.13.H53", code="412/STTTT-VP",
+                                 document_id=update.document_id)
+    out = io.BytesIO()
+    build_status(out, status_header(update, RECIPIENTS[0], original, SENT_AT))
+    parsed = parse_status(io.BytesIO(out.getvalue())).header
+    assert (parsed.status_code, parsed.response_for.document_id) == ("03", update.document_id)
+    assert parsed.staff_info is not None and parsed.staff_info.staff == "Lê Văn C"
