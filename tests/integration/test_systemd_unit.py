@@ -126,10 +126,14 @@ def test_sysusers_and_tmpfiles_create_user_and_folders(tmp_path: Path) -> None:
     )
     modes = {
         p: stat.S_IMODE((tmp_path / p).stat().st_mode)
-        for p in ("srv/lienthong", "etc/lienthong-agent/credentials", "var/lib/lienthong-agent")
+        for p in (
+            "srv/lienthong", "etc/lienthong-agent/credentials", "etc/lienthong-agent/signing",
+            "var/lib/lienthong-agent",
+        )
     }
     assert modes == {
         "srv/lienthong": 0o2770,
         "etc/lienthong-agent/credentials": 0o700,
+        "etc/lienthong-agent/signing": 0o750,
         "var/lib/lienthong-agent": 0o750,
     }
