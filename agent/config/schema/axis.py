@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta, timezone
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -235,6 +236,13 @@ class AxisSection(Section):
         if ref is None:  # pragma: no cover - the validator guarantees one
             raise RuntimeError("axis secret reference missing after validation")
         return ref
+
+    @property
+    def local_timezone(self) -> timezone:
+        """``local_time_offset`` as a fixed-offset time zone."""
+        sign = -1 if self.local_time_offset.startswith("-") else 1
+        hours, minutes = (int(part) for part in self.local_time_offset[1:].split(":"))
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
     def error_table(self) -> dict[str, AxisErrorCode]:
         """The built-in error table with this configuration's overrides applied."""

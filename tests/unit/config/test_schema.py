@@ -210,6 +210,17 @@ def test_error_code_table_merges_overrides() -> None:
     assert table["15"] == DEFAULT_ERROR_CODES["15"]
 
 
+def test_local_time_offset_is_a_time_zone() -> None:
+    """`+07:00` becomes UTC+7 for request timestamps; a malformed offset is refused."""
+    from datetime import timedelta
+
+    assert load(MINIMAL).axis.local_timezone.utcoffset(None) == timedelta(hours=7)
+    text = MINIMAL.replace("axis-secret\n", "axis-secret\n  local_time_offset: '-03:30'\n")
+    assert load(text).axis.local_timezone.utcoffset(None) == -timedelta(hours=3, minutes=30)
+    text = MINIMAL.replace("axis-secret\n", "axis-secret\n  local_time_offset: UTC+7\n")
+    assert "+HH:MM" in problems(text)["axis.local_time_offset"]
+
+
 def test_relative_paths_are_relative_to_the_config_file() -> None:
     """`key_file: keys/org.p12` in /etc/x/agent.yaml means /etc/x/keys/org.p12."""
     text = MINIMAL.replace("/etc/lienthong-agent/signing/organisation.p12", "keys/org.p12")
