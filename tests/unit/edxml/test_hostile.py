@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import struct
+import zipfile
+import zlib
 from collections.abc import Callable
 
 import pytest
 
-from agent.core.edxml import ParseLimits
+from agent.core.edxml import ParseLimits, safe_attachment_name, unwrap_attachment
 from agent.core.xmlstream import XmlLimits
 from agent.errors import (
     AttachmentDecodeError,
@@ -16,7 +20,10 @@ from agent.errors import (
     LienthongError,
     LimitExceededError,
     PackageError,
+    UnsafeAttachmentNameError,
     XmlSyntaxError,
+    ZipBombError,
+    ZipStructureError,
 )
 from tests.unit.edxml.examples import STATUS_03
 from tests.unit.edxml.helpers import edoc_bytes, parse, pdf_source
@@ -130,3 +137,43 @@ def test_defaults_accept_what_the_caps_refuse_above() -> None:
     sources = [pdf_source(b"x" * 1000, f"id{i}", f"{i}.pdf") for i in range(3)]
     data, _ = edoc_bytes(attachments=sources)
     assert [1000, 1000, 1000] == [a.size for a in parse(data)[0].attachments]
+
+
+def test_hostile_attachments_parse_but_are_refused_at_delivery() -> None:
+    """A name or a payload is data to the parser; the delivery guards refuse them, each with
+    its own class: traversal name → UnsafeAttachmentNameError, zip bomb → ZipBombError,
+    overlapping entries → ZipStructureError."""
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.pdf", bytes(4 << 20))
+    overlapping = _overlapping_zip()
+    data, _ = edoc_bytes(attachments=[
+        pdf_source(b"%PDF", "n", "..\\..\\autorun.inf"),
+        pdf_source(bomb.getvalue(), "b", "bomb.zip"),
+        pdf_source(overlapping, "o", "overlap.zip"),
+    ])
+    package, sink = parse(data)
+    outcomes = []
+    for info in package.attachments:
+        try:
+            safe_attachment_name(info.attachment_name or "")
+            unwrap_attachment(io.BytesIO(sink.payloads[info.index]), info.attachment_name or "",
+                              io.BytesIO())
+        except LienthongError as exc:
+            outcomes.append(type(exc))
+    assert [UnsafeAttachmentNameError, ZipBombError, ZipStructureError] == outcomes
+
+
+def _overlapping_zip() -> bytes:
+    inner = b"PK\x03\x04" + struct.pack("<5H3L2H", 20, 0, 0, 0, 0, zlib.crc32(b"x"), 1, 1, 5, 0)
+    inner += b"b.pdf" + b"x"
+    outer = b"PK\x03\x04" + struct.pack("<5H3L2H", 20, 0, 0, 0, 0, zlib.crc32(inner), len(inner),
+                                        len(inner), 5, 0) + b"a.pdf" + inner
+    centrals = b"".join(
+        b"PK\x01\x02" + struct.pack("<6H3L5H2L", 20, 20, 0, 0, 0, 0, crc, size, size, 5, 0, 0, 0,
+                                    0, 0, offset) + name
+        for name, crc, size, offset in ((b"a.pdf", zlib.crc32(inner), len(inner), 0),
+                                        (b"b.pdf", zlib.crc32(b"x"), 1, 35))
+    )
+    end = b"PK\x05\x06" + struct.pack("<4H2LH", 0, 0, 2, 2, len(centrals), len(outer), 0)
+    return outer + centrals + end
