@@ -59,7 +59,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def build_package(size_kb: int) -> bytes:
-    """An edoc of about ``size_kb`` KB with one pseudo-PDF attachment, built by the agent's builder."""
+    """An edoc of about ``size_kb`` KB with one pseudo-PDF attachment (the agent's builder)."""
     from agent.core.edxml.builder import AttachmentSource, build_edoc
     from agent.core.edxml.model import MessageHeader, Organization
 
@@ -90,7 +90,9 @@ async def read_response(reader: asyncio.StreamReader) -> bytes:
     return await reader.readexactly(length)
 
 
-async def drive(host: str, port: int, requests: list[bytes], concurrency: int) -> tuple[list[float], list[bytes]]:
+async def drive(
+    host: str, port: int, requests: list[bytes], concurrency: int
+) -> tuple[list[float], list[bytes]]:
     queue = list(reversed(requests))
     latencies: list[float] = []
     bodies: list[bytes] = []
@@ -195,7 +197,8 @@ def main() -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=15)
-    print(f"sandbox benchmark (transit={args.transit}, server: separate process, uvicorn+httptools)")
+    print(f"sandbox benchmark (transit={args.transit}, server in its own process, "
+          "uvicorn+httptools)")
     print(f"{'operation':<10} {'requests':>8} {'conc':>5} {'package':>9} {'per s':>8} "
           f"{'p50 ms':>8} {'p99 ms':>8} {'fail':>5} {'cpu ms/req':>10} {'per core/s':>10}")
     for f in results:

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from agent.core.edxml.validate import ValidationLevel
-from agent.errors import ConfigError
+from agent.errors import ConfigError, OrganCodeError
 from agent.observability import configure_logging
 from agent.sandbox.clock import Clock
 from agent.sandbox.codes import ErrorTable, error_table_from_mapping
@@ -127,7 +127,7 @@ def _add(directory: Directory, args: argparse.Namespace) -> int:
               f"--system {args.system}=SECRET", file=sys.stderr)
     existing = directory.organ(args.code)
     if existing and not existing.deleted and existing.system_id != args.system:
-        raise ConfigError(f"{args.code} is registered under {existing.system_id}")
+        raise OrganCodeError(f"{args.code} is registered under {existing.system_id}")
     organ = directory.put_organ(OrganSpec(
         args.code, args.system, name=args.name, pcode=args.pcode, mail=args.mail,
         locked=args.locked,
@@ -151,14 +151,14 @@ def _list(directory: Directory, args: argparse.Namespace) -> int:
 
 def _set_locked(directory: Directory, code: str, locked: bool) -> int:
     if not directory.set_locked(code, locked):
-        raise ConfigError(f"no organ {code} in the registry")
+        raise OrganCodeError(f"no organ {code} in the registry")
     print(f"{code} {'locked' if locked else 'unlocked'}")
     return 0
 
 
 def _delete(directory: Directory, args: argparse.Namespace) -> int:
     if not directory.delete(args.code):
-        raise ConfigError(f"no organ {args.code} in the registry")
+        raise OrganCodeError(f"no organ {args.code} in the registry")
     print(f"{args.code} deleted")
     return 0
 

@@ -32,7 +32,7 @@ Pairs = Sequence[tuple[str, str]]
 def vxp_timestamp(now: dt.datetime | None = None) -> str:
     """``ddMMyyyy'T'HHmmss'+'SSSS``: local time, a literal ``+``, milliseconds on four digits."""
     now = now or dt.datetime.now(VIETNAM)
-    return now.strftime("%d%m%YT%H%M%S") + "+%04d" % (now.microsecond // 1000)
+    return now.strftime("%d%m%YT%H%M%S") + f"+{now.microsecond // 1000:04d}"
 
 
 def sign_fields(secret: str, fields: Pairs) -> tuple[str, str, str]:
@@ -140,7 +140,9 @@ class AxisReferenceClient:
     def download_edoc(self, doc_id: str) -> httpx.Response:
         return self.request("downloadEdoc", [("docId", doc_id)], method="GET")
 
-    def update_status(self, doc_id: str, status: str, description: str | None = None) -> dict[str, Any]:
+    def update_status(
+        self, doc_id: str, status: str, description: str | None = None
+    ) -> dict[str, Any]:
         params = [("docId", doc_id), ("status", status)]
         if description is not None:
             params.append(("description", description))

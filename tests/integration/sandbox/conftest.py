@@ -28,7 +28,8 @@ from tests.unit.edxml.examples import ALL
 TN, VPCP, LD, SAAS = "00.53.W00", "sandbox.g22", "00.36.W00", "vxp.saas.03"
 SECRETS = {TN: "tn-s3cr3t-value", VPCP: "vpcp-s3cr3t-value", LD: "ld-s3cr3t-value",
            SAAS: "saas-s3cr3t-value"}
-STTTT, DISTRICT, COMMUNE, LOCKED = "000.00.13.H53", "000.00.31.H53", "000.22.31.H53", "000.23.31.H53"
+STTTT, DISTRICT = "000.00.13.H53", "000.00.31.H53"
+COMMUNE, LOCKED = "000.22.31.H53", "000.23.31.H53"
 G22, H36 = "000.00.00.G22", "000.00.00.H36"
 ADMIN_TOKEN = "admin-t0ken"
 
@@ -87,9 +88,11 @@ class Running:
         self.server = server
         self.http = http
 
-    def client(self, system: str = TN, *, secret: str | None = None, **kw: Any) -> AxisReferenceClient:
-        return AxisReferenceClient(self.server.url, system, secret or SECRETS[system],
-                                   http=self.http, **kw)
+    def client(
+        self, system: str = TN, *, secret: str | None = None, **kw: Any
+    ) -> AxisReferenceClient:
+        kw.setdefault("http", self.http)
+        return AxisReferenceClient(self.server.url, system, secret or SECRETS[system], **kw)
 
     def admin(self, method: str, path: str, **kw: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -31,7 +31,7 @@ def _envelope(answer: dict[str, object]) -> dict[str, object]:
 
 
 def test_send_list_fetch_acknowledge_cycle(axis: Running) -> None:
-    """sendEdoc → one item per To → getEdoc (base64) → updateStatus done removes it from the list."""
+    """sendEdoc → one item per To → getEdoc (base64) → updateStatus done takes it off the list."""
     tn = axis.client(TN)
     sent = tn.send_edoc(edoc(), from_=STTTT)
     assert (OK, 24) == (_envelope(sent), len(sent["DocId"]))
