@@ -167,7 +167,8 @@ def _install_root_handler(handler: logging.Handler, level: str) -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     logging.captureWarnings(True)
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default"):
+    # httpx logs every request at INFO (each poll); apscheduler every job run.
+    for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

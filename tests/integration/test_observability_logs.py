@@ -28,12 +28,26 @@ class _Secret:
         return b"from-a-secret-object"
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Leave structlog and the root logger as other tests expect them."""
+    root = logging.getLogger()
+    handlers, level, config = root.handlers[:], root.level, structlog.get_config()
+    quietened = {n: logging.getLogger(n).level for n in ("httpx", "httpcore", "apscheduler")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in quietened.items():
+        logging.getLogger(name).setLevel(old)
+    logging.captureWarnings(False)
+    structlog.configure(**config)
+
+
 @pytest.fixture
-def json_lines() -> Iterator[io.StringIO]:
+def json_lines() -> io.StringIO:
     stream = io.StringIO()
     configure_logging("json", "debug", stream=stream, environ={})
-    yield stream
-    configure_logging("json", "warning", stream=io.StringIO(), environ={})
+    return stream
 
 
 def _lines(stream: io.StringIO) -> list[dict[str, object]]:
@@ -141,7 +155,6 @@ def test_console_output_is_censored_too() -> None:
     configure_logging("console", "info", stream=stream, environ={})
     get_logger("t").info("hello", password="pw-visible?")
     assert "pw-visible?" not in stream.getvalue() and "hello" in stream.getvalue()
-    configure_logging("json", "warning", stream=io.StringIO(), environ={})
 
 
 def test_secret_key_detection_uses_words_not_substrings() -> None:
