@@ -72,7 +72,12 @@ class _Checked:
 
 
 def judge(facts: SignatureFacts, trust: TrustPolicy, now: dt.datetime) -> SignatureReport:
-    """The verdict on the package's XML signature (never raises a VerificationError)."""
+    """The verdict on the package's XML signature (never raises a VerificationError).
+
+    ``now`` must be timezone-aware: it caps the signing time and stands in for a missing one.
+    """
+    if now.utcoffset() is None:
+        raise ValueError("XML signature verification needs a timezone-aware 'now'")
     if not facts.signed:
         return SignatureReport.unsigned("xml", "package")
     details = _describe(facts)

@@ -18,13 +18,21 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from agent.core.edxml import AttachmentSource, EdocPackage, MemorySink, build_edoc, parse_edoc
+from agent.core.edxml import (
+    AttachmentSource,
+    EdocPackage,
+    MemorySink,
+    build_edoc,
+    parse_edoc,
+    parse_status,
+)
 from agent.errors import SignatureInvalidError, SigningError
 from agent.signing import devpki
 from agent.signing.devpki import KeyKind
 from agent.signing.report import SignatureStatus
 from agent.signing.xmldsig import (
     build_signed_edoc,
+    build_signed_status,
     digest_built,
     parse_and_verify,
     sign_built,
@@ -49,6 +57,7 @@ from tests.support.xmldsig_fixtures import (
     unsigned,
     verify,
 )
+from tests.unit.edxml.examples import STATUS_03
 
 
 @pytest.mark.parametrize("kind", ["rsa", "ec"])
@@ -132,6 +141,18 @@ def test_signature_goes_exactly_before_the_real_header_end(variant: object) -> N
     assert package[:start].rstrip().endswith(b">")
     report = verify(package)
     assert report.status is SignatureStatus.VALID, report.error
+
+
+def test_signed_status_package_verifies_at_now() -> None:
+    """A status package (no TraceHeaderList) signed while building verifies; with no sender
+    TraceHeader the certificate is judged at ``now``."""
+    status = parse_status(io.BytesIO(STATUS_03))
+    out = io.BytesIO()
+    build_signed_status(out, status.header, pki().identity)
+    report = verify(out.getvalue())
+    assert report.status is SignatureStatus.VALID, report.error
+    assert report.signing_time == NOW
+    assert parse_status(io.BytesIO(out.getvalue())).header == status.header
 
 
 def test_ecdsa_signature_value_is_raw_r_and_s() -> None:
