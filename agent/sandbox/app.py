@@ -107,6 +107,7 @@ class SandboxApp:
             return Reply(envelope_fail(self.config.error_table, refusal.failure, refusal.detail))
 
     async def _call(self, op: str, scope: Scope, receive: Receive, decision: Decision) -> Call:
+        self.sandbox.directory.refresh()
         try:
             verified = verify_request(
                 scope["headers"], self.sandbox.directory.secret,

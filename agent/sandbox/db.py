@@ -67,7 +67,7 @@ class Database:
     def __init__(self, data_dir: Path, *, durable: bool = False) -> None:
         self.path = data_dir / "sandbox.sqlite3"
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self.path.chmod(0o600)  # it holds the systems' secrets
             self.conn.row_factory = sqlite3.Row

@@ -61,8 +61,9 @@ def computed_level_and_parent(code: str) -> tuple[int | None, str]:
 class Directory:
     """Systems and organs in the sandbox database, cached in memory.
 
-    The cache is reloaded whenever another connection changed the database (SQLite's
-    ``data_version``: ``sandbox agency add`` while the server runs) and after each own change.
+    The cache is reloaded after each own change, and by :meth:`refresh` (called once per request)
+    when another connection changed the database (SQLite's ``data_version``: ``sandbox agency
+    add`` while the server runs).
     """
 
     def __init__(self, db: Database, clock: Callable[[], str]) -> None:
@@ -72,11 +73,20 @@ class Directory:
         self._organs: dict[str, Organ] = {}
         self._version = -1
 
-    def _fresh(self) -> None:
+    def refresh(self) -> None:
+        """Reload the cache when another process changed the registry."""
         with self.db.read() as conn:
             version = conn.execute("PRAGMA data_version").fetchone()[0]
-            if version == self._version:
-                return
+        if version != self._version:
+            self._load()
+
+    def _fresh(self) -> None:
+        if self._version < 0:
+            self._load()
+
+    def _load(self) -> None:
+        with self.db.read() as conn:
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
             systems = conn.execute("SELECT id, secret FROM systems").fetchall()
             organs = conn.execute("SELECT * FROM organs").fetchall()
         self._secrets = {r["id"]: Secret(r["secret"]) for r in systems}

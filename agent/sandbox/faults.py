@@ -67,6 +67,11 @@ class FaultRule:
     status: int = 503
     retry_after: int = 1
 
+    def __post_init__(self) -> None:
+        """Operation names match case-insensitively: keep them lower-case."""
+        object.__setattr__(self, "kind", FaultKind(self.kind))
+        object.__setattr__(self, "ops", frozenset(o.lower() for o in self.ops))
+
     def applies_to(self, op: str) -> bool:
         return not self.ops or op.lower() in self.ops
 

@@ -22,7 +22,7 @@ from tests.integration.sandbox.conftest import (
 
 
 def rule(kind: str, *ops: str, **kw: object) -> FaultRule:
-    return FaultRule(FaultKind(kind), frozenset(o.lower() for o in ops), **kw)  # type: ignore[arg-type]
+    return FaultRule(FaultKind(kind), frozenset(ops), **kw)  # type: ignore[arg-type]
 
 
 def test_latency_delays_only_the_selected_operation(start_sandbox: StartSandbox) -> None:
