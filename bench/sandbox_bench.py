@@ -122,10 +122,11 @@ def figures(op: str, lat: list[float], bodies: list[bytes], conc: int, size: int
                    round(cpu_ms, 3), round(1000 / cpu_ms, 1))
 
 
-def start_sandbox(data_dir: Path, transit: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_sandbox(data_dir: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], int]:
     port_file = data_dir / "port"
     cmd = [sys.executable, "-m", "agent", "sandbox", "--port", "0", "--port-file", str(port_file),
-           "--data-dir", str(data_dir / "state"), "--transit", transit, "--log-level", "warning",
+           "--data-dir", str(data_dir / "state"), "--transit", args.transit,
+           "--ingest-threads", str(args.ingest_threads), "--log-level", "warning",
            "--system", f"{SENDER_SYSTEM}={SENDER_SECRET}",
            "--system", f"{RECEIVER_SYSTEM}={RECEIVER_SECRET}",
            "--organ", f"{SENDER}@{SENDER_SYSTEM}", "--organ", f"{RECEIVER}@{RECEIVER_SYSTEM}"]
@@ -188,10 +189,11 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--size-kb", type=int, default=300)
     parser.add_argument("--transit", choices=("rebuild", "preserve"), default="rebuild")
+    parser.add_argument("--ingest-threads", type=int, default=4)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as tmp:
-        proc, port = start_sandbox(Path(tmp), args.transit)
+        proc, port = start_sandbox(Path(tmp), args)
         try:
             results = asyncio.run(run(args, port, proc.pid))
         finally:

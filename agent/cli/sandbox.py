@@ -82,6 +82,8 @@ def _add_server_options(p: argparse.ArgumentParser) -> None:
                    "and communes")
     g.add_argument("--durable", action="store_true",
                    help="fsync every package and commit with synchronous=FULL")
+    g.add_argument("--ingest-threads", type=int, default=4, metavar="N",
+                   help="threads that check and store sendEdoc packages (default 4; 0 = none)")
     _add_behaviour_options(p)
     _add_fault_options(p)
 

@@ -139,9 +139,10 @@ class SandboxApp:
     async def _run(self, call: Call) -> Reply:
         handler = OPERATIONS[call.op]
         try:
-            spooled = call.spooled
-            if spooled is not None and spooled.size > self.config.thread_threshold:
-                return await asyncio.to_thread(handler, self.sandbox, call)
+            if call.spooled is not None and self.config.ingest_threads > 0:
+                # parsing, hashing, writing and SQLite release the GIL: a second core helps
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(self.sandbox.pool, handler, self.sandbox, call)
             return handler(self.sandbox, call)
         except StorageError as exc:
             log.error("%s failed: %s", call.op, exc.message)
@@ -173,10 +174,11 @@ class SandboxApp:
             await send_json(send, reply.payload)
             return
         digest = None if reply.known_sha256 else hashlib.sha256()
+        where = (reply.file, reply.offset, reply.length)
         if reply.raw:
-            await send_file(send, reply.file, b"application/xml; charset=utf-8", digest)
+            await send_file(send, *where, b"application/xml; charset=utf-8", digest)
         else:
-            await send_base64_file(send, reply.payload, reply.file, digest)
+            await send_base64_file(send, reply.payload, *where, digest)
         if reply.on_sent is not None and not client_gone(send):
             reply.on_sent(digest.hexdigest() if digest is not None else reply.known_sha256)
 

@@ -37,6 +37,8 @@ class Reply:
 
     payload: dict[str, object]
     file: Path | None = None
+    offset: int = 0  # the package's bytes in ``file``
+    length: int = 0
     raw: bool = False
     on_sent: Callable[[str], None] | None = None  # called with the file's SHA-256 once sent
     known_sha256: str = ""  # the file's SHA-256 when already known (else hashed while sending)

@@ -48,7 +48,7 @@ class SandboxConfig:
     fault_seed: int = 0
     admin_token: str | None = field(default=None, repr=False)  # None: admin endpoints disabled
     durable: bool = False  # fsync package files and use synchronous=FULL
-    thread_threshold: int = 4 * 1024 * 1024  # packages larger than this are ingested off-loop
+    ingest_threads: int = 4  # sendEdoc is checked and stored in these threads (0: on the loop)
     memory_limit: int = 8 * 1024 * 1024  # bodies larger than this are spooled to disk
     log_requests: bool = False  # one access-log line per request (never headers or secrets)
 

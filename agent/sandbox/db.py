@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS packages (
     message_type TEXT NOT NULL, service_type TEXT NOT NULL, document_id TEXT NOT NULL,
     notation TEXT NOT NULL, title TEXT NOT NULL, size INTEGER NOT NULL,
     sha256 TEXT NOT NULL, delivered_sha256 TEXT NOT NULL, path TEXT NOT NULL,
-    created TEXT NOT NULL
+    offset INTEGER NOT NULL, length INTEGER NOT NULL, created TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS items (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL UNIQUE,

@@ -12,7 +12,7 @@ import base64
 import json
 import socket
 import struct
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -85,43 +85,54 @@ def base64_length(size: int) -> int:
     return 4 * ((size + 2) // 3)
 
 
+def _blocks(path: Path, offset: int, length: int, size: int) -> Iterator[bytes]:
+    """``length`` bytes of ``path`` from ``offset``, in blocks of ``size``."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        left = length
+        while left > 0:
+            block = fh.read(min(size, left))
+            if not block:
+                raise OSError(f"{path} is shorter than the package recorded in it")
+            left -= len(block)
+            yield block
+
+
 async def send_base64_file(
-    send: Send, envelope: dict[str, object], path: Path, digest: Digest | None = None
+    send: Send, envelope: dict[str, object], path: Path, offset: int, length: int,
+    digest: Digest | None = None,
 ) -> None:
-    """``{<envelope>, "data": "<base64 of the file>"}``, streamed block by block; the file's bytes
+    """``{<envelope>, "data": "<base64 of the bytes>"}``, streamed block by block; the bytes
     also go to ``digest`` when one is given."""
-    size = path.stat().st_size
     head = json_bytes(envelope)[:-1] + b',"data":"'
     tail = b'"}'
-    length = len(head) + base64_length(size) + len(tail)
+    total = len(head) + base64_length(length) + len(tail)
     await send({
         "type": "http.response.start", "status": 200,
-        "headers": [_JSON_TYPE, (b"content-length", str(length).encode())],
+        "headers": [_JSON_TYPE, (b"content-length", str(total).encode())],
     })
     await send({"type": "http.response.body", "body": head, "more_body": True})
-    with open(path, "rb") as fh:
-        while block := fh.read(_B64_BLOCK):
-            if digest is not None:
-                digest.update(block)
-            encoded = base64.b64encode(block)
-            await send({"type": "http.response.body", "body": encoded, "more_body": True})
+    for block in _blocks(path, offset, length, _B64_BLOCK):
+        if digest is not None:
+            digest.update(block)
+        encoded = base64.b64encode(block)
+        await send({"type": "http.response.body", "body": encoded, "more_body": True})
     await send({"type": "http.response.body", "body": tail})
 
 
 async def send_file(
-    send: Send, path: Path, content_type: bytes, digest: Digest | None = None
+    send: Send, path: Path, offset: int, length: int, content_type: bytes,
+    digest: Digest | None = None,
 ) -> None:
-    """The raw file (``downloadEdoc``); its bytes also go to ``digest`` when one is given."""
-    size = path.stat().st_size
+    """The raw bytes (``downloadEdoc``); they also go to ``digest`` when one is given."""
     await send({
         "type": "http.response.start", "status": 200,
-        "headers": [(b"content-type", content_type), (b"content-length", str(size).encode())],
+        "headers": [(b"content-type", content_type), (b"content-length", str(length).encode())],
     })
-    with open(path, "rb") as fh:
-        while block := fh.read(_FILE_BLOCK):
-            if digest is not None:
-                digest.update(block)
-            await send({"type": "http.response.body", "body": block, "more_body": True})
+    for block in _blocks(path, offset, length, _FILE_BLOCK):
+        if digest is not None:
+            digest.update(block)
+        await send({"type": "http.response.body", "body": block, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
 
 

@@ -8,16 +8,15 @@ Steps (each refusal names its :class:`~agent.sandbox.codes.Failure`):
 3. ``from`` (or, without it, ``From/OrganId``) must be allowed for the calling system
    (``sender_unregistered``); each recipient must be registered (``recipient_unknown``) and not
    locked (``recipient_locked``). A recipient may also be a system id itself (SaaS accounts);
-4. the delivered file is written under ``packages/`` (rebuilt or preserved) and the package with
-   one item per recipient is committed in one transaction. Only then is the ``DocId`` returned.
+4. the bytes to deliver are written under ``packages/`` (rebuilt or preserved, see
+   :mod:`agent.sandbox.packages`) and the package with one item per recipient is committed in one
+   transaction. Only then is the ``DocId`` returned.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from agent.errors import ProtocolError
 from agent.sandbox.clock import Clock, new_doc_id
@@ -27,8 +26,9 @@ from agent.sandbox.directory import Directory
 from agent.sandbox.envelope import EnvelopeSpan, locate, scan_stream
 from agent.sandbox.facts import PackageFacts, read_facts
 from agent.sandbox.mailbox import Mailbox, NewPackage
-from agent.sandbox.spool import SpooledBody, fsync_path
-from agent.sandbox.transit import TransitMode, rebuild_head, write_rebuilt
+from agent.sandbox.packages import Location, PackageFiles
+from agent.sandbox.spool import SpooledBody
+from agent.sandbox.transit import TransitMode, rebuild_head
 from agent.sandbox.validation import validate_facts
 
 
@@ -47,7 +47,7 @@ class Ingest:
         self.directory = directory
         self.mailbox = mailbox
         self.clock = clock
-        self._dirs: set[Path] = set()  # package directories known to exist
+        self.files = PackageFiles(config.data_dir, durable=config.durable)
 
     def accept(self, request: SendRequest) -> str:
         """Run every step; return the new ``DocId``. A spilled body file is consumed either way."""
@@ -65,8 +65,7 @@ class Ingest:
         sender = self._check_sender(request.caller, params.get("from") or facts.sender)
         recipients = self._check_recipients(facts)
         doc_id = new_doc_id()
-        relative = Path("packages") / doc_id[-2:] / f"{doc_id}.edxml"
-        self._store(body, span, head, facts, self.config.data_dir / relative)
+        where = self._store(body, span, head, facts, doc_id)
         preserved = self.config.transit is TransitMode.PRESERVE
         self.mailbox.accept(NewPackage(
             doc_id=doc_id, system_id=request.caller, from_code=sender,
@@ -74,7 +73,7 @@ class Ingest:
             document_id=facts.document_id, notation=facts.notation, title=facts.title,
             size=body.size, sha256=body.sha256,
             delivered_sha256=body.sha256 if preserved else "",  # else hashed at first delivery
-            path=str(relative), recipients=recipients,
+            path=where.path, offset=where.offset, length=where.length, recipients=recipients,
         ))
         return doc_id
 
@@ -126,37 +125,23 @@ class Ingest:
         return facts.recipients
 
     def _store(
-        self, body: SpooledBody, span: EnvelopeSpan, head: bytes, facts: PackageFacts, dest: Path
-    ) -> None:
-        """Write the file the recipients will get (rebuilt or as sent)."""
-        if dest.parent not in self._dirs:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(dest.parent)
-        tmp = dest.with_suffix(".part")
+        self, body: SpooledBody, span: EnvelopeSpan, head: bytes, facts: PackageFacts, doc_id: str
+    ) -> Location:
+        """Write the bytes the recipients will get (rebuilt or as sent); say where they are."""
         try:
             if self.config.transit is TransitMode.PRESERVE:
-                self._preserve(body, tmp)
-            else:
-                new_head = rebuild_head(head, edoc=not facts.is_status, now=self.clock.now(),
-                                        trace_organ_id=self.config.trace_organ_id)
-                with body.open() as source:
-                    write_rebuilt(tmp, new_head, source, span.envelope_end)
-            if self.config.durable:
-                fsync_path(tmp)
-            os.replace(tmp, dest)
-            if self.config.durable:
-                fsync_path(dest.parent)
+                if body.data is not None:
+                    return self.files.append([body.data])
+                assert body.path is not None
+                return self.files.place(body.path, f"{doc_id}.edxml")
+            new_head = rebuild_head(head, edoc=not facts.is_status, now=self.clock.now(),
+                                    trace_organ_id=self.config.trace_organ_id)
+            if body.data is not None:
+                return self.files.append([new_head, memoryview(body.data)[span.envelope_end:]])
+            with body.open() as source:
+                tmp = self.files.write_file(doc_id, new_head, source, span.envelope_end)
+            return self.files.place(tmp, f"{doc_id}.edxml")
         except ProtocolError as exc:
             raise Refusal(Failure.EDXML_FORMAT, exc.message) from exc
         except OSError as exc:
             raise Refusal(Failure.FILE_PROCESSING, exc.strerror or "") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
-
-    @staticmethod
-    def _preserve(body: SpooledBody, tmp: Path) -> None:
-        if body.data is not None:
-            tmp.write_bytes(body.data)
-        else:
-            assert body.path is not None
-            os.replace(body.path, tmp)

@@ -21,7 +21,8 @@ from agent.sandbox.db import Database
 
 _ITEM_VIEW = (
     "SELECT i.*, p.from_code, p.service_type, p.document_id, p.notation, p.title, p.path, "
-    "p.size, p.sha256, p.delivered_sha256, p.system_id AS sender_system, p.created AS sent "
+    "p.offset, p.length, p.size, p.sha256, p.delivered_sha256, p.system_id AS sender_system, "
+    "p.created AS sent "
     "FROM items i JOIN packages p ON p.doc_id = i.package_id "
 )
 _ADDRESSED_TO = (
@@ -45,7 +46,9 @@ class NewPackage:
     size: int
     sha256: str
     delivered_sha256: str
-    path: str
+    path: str  # relative to the data directory
+    offset: int
+    length: int
     recipients: tuple[str, ...]
 
 
@@ -62,10 +65,10 @@ class Mailbox:
         item_ids = [new_doc_id() for _ in pkg.recipients]
         with self.db.tx() as conn:
             conn.execute(
-                "INSERT INTO packages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO packages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (pkg.doc_id, pkg.system_id, pkg.from_code, pkg.message_type, pkg.service_type,
                  pkg.document_id, pkg.notation, pkg.title, pkg.size, pkg.sha256,
-                 pkg.delivered_sha256, pkg.path, now),
+                 pkg.delivered_sha256, pkg.path, pkg.offset, pkg.length, now),
             )
             for item_id, to in zip(item_ids, pkg.recipients, strict=True):
                 conn.execute(

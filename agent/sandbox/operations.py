@@ -83,7 +83,8 @@ def _item(sandbox: Sandbox, call: Call) -> sqlite3.Row:
 def get_edoc(sandbox: Sandbox, call: Call) -> Reply:
     item = _item(sandbox, call)
     path = sandbox.config.data_dir / item["path"]
-    return Reply(envelope_ok(), file=path, known_sha256=item["delivered_sha256"],
+    return Reply(envelope_ok(), file=path, offset=item["offset"], length=item["length"],
+                 known_sha256=item["delivered_sha256"],
                  on_sent=lambda sha: sandbox.mailbox.delivered(item, call.caller, sha))
 
 

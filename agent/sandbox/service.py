@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from agent.sandbox.clock import Clock
 from agent.sandbox.config import SandboxConfig
 from agent.sandbox.db import Database
@@ -23,10 +25,13 @@ class Sandbox:
         self.mailbox = Mailbox(self.db, self.clock)
         self.ingest = Ingest(config, self.directory, self.mailbox, self.clock)
         self.faults = FaultPlan(config.faults, config.fault_seed)
+        self.pool = ThreadPoolExecutor(max(1, config.ingest_threads), "sandbox-ingest")
         self.spool_dir = config.data_dir / "incoming"
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         for leftover in self.spool_dir.glob("*.part"):  # bodies of requests cut by a crash
             leftover.unlink(missing_ok=True)
 
     def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.ingest.files.close()
         self.db.close()

@@ -19,9 +19,9 @@ from __future__ import annotations
 import binascii
 import hashlib
 import io
-import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
@@ -39,16 +39,55 @@ class BodyError(ProtocolError):
     code = "sandbox.body"
 
 
-@dataclass(frozen=True, slots=True)
 class SpooledBody:
-    """The stored package: ``data`` in memory, or the file ``path``."""
+    """The stored package: ``data`` in memory, or the file ``path``.
 
-    data: bytes | None
-    path: Path | None
-    size: int
-    sha256: str  # of the stored package
-    base64: bool
-    digests: tuple[bytes, ...]  # every digest hash-file may match
+    Digests of a package in memory are computed on first use (in the ingest worker thread, where
+    hashing runs in parallel with the event loop); those of a spilled package were computed while
+    it streamed in.
+    """
+
+    def __init__(
+        self, *, data: bytes | None, path: Path | None, size: int, base64: bool,
+        dropped: bytes, trailing: int, digests: tuple[bytes, bytes, bytes] | None,
+        body_digest: bytes | None,
+    ) -> None:
+        self.data = data
+        self.path = path
+        self.size = size
+        self.base64 = base64
+        self._dropped = dropped  # the framing removed from the end of a raw body
+        self._trailing = trailing  # trailing whitespace bytes kept at the end of the package
+        self._digests = digests  # (package, without trailing whitespace, body), when spilled
+        self._body_digest = body_digest  # of the base64 text, for a base64 body
+
+    @cached_property
+    def package_digest(self) -> bytes:
+        if self._digests is not None:
+            return self._digests[0]
+        assert self.data is not None
+        return hashlib.sha256(self.data).digest()
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the stored package."""
+        return self.package_digest.hex()
+
+    def _candidates(self) -> Iterator[bytes]:
+        """Digests ``hash-file`` may match, cheapest first."""
+        yield self.package_digest
+        if self._digests is not None:
+            yield from self._digests[1:]
+        elif self._trailing:
+            assert self.data is not None
+            yield hashlib.sha256(self.data[: len(self.data) - self._trailing]).digest()
+        if self._body_digest is not None:
+            yield self._body_digest
+        elif self._dropped and self.data is not None:
+            yield hashlib.sha256(self.data + self._dropped).digest()
+
+    def hash_matches(self, claimed: str) -> bool:
+        return any(hash_file_matches(claimed, d) for d in self._candidates())
 
     def open(self) -> BinaryIO:
         if self.data is not None:
@@ -56,16 +95,16 @@ class SpooledBody:
         assert self.path is not None
         return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
 
-    def hash_matches(self, claimed: str) -> bool:
-        return any(hash_file_matches(claimed, d) for d in self.digests)
-
     def discard(self) -> None:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
 
 
 class _Sink:
-    """Keeps what it is given (memory, then a file), hashing it; holds back trailing whitespace."""
+    """Keeps what it is given (memory, then a file); holds back trailing whitespace.
+
+    Hashes incrementally only once spilled to a file (a body in memory is hashed in one call
+    later, off the event loop)."""
 
     def __init__(self, directory: Path, memory_limit: int) -> None:
         self.directory = directory
@@ -75,42 +114,51 @@ class _Sink:
         self.path: Path | None = None
         self.held = b""
         self.size = 0
-        self.hash = hashlib.sha256()
+        self.hash: hashlib._Hash | None = None
 
     def write(self, data: bytes) -> None:
         if self.held:
             data = self.held + data
         kept = data.rstrip(_WS)
         self.held = data[len(kept):]
-        if not kept:
-            return
-        self.hash.update(kept)
-        self.size += len(kept)
+        if kept:
+            self._keep(kept)
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
         if self.fh is None and self.size > self.memory_limit:
             self._spill()
         if self.fh is not None:
-            self.fh.write(kept)
+            assert self.hash is not None
+            self.hash.update(data)
+            self.fh.write(data)
         else:
-            self.parts.append(kept)
+            self.parts.append(data)
 
     def _spill(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / f"{secrets.token_hex(12)}.part"
         self.fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+        self.hash = hashlib.sha256()
         for part in self.parts:
+            self.hash.update(part)
             self.fh.write(part)
         self.parts = []
 
-    def flush_held(self, framing: bytes) -> None:
-        """Keep the held trailing whitespace, minus ``framing`` when it ends with it."""
-        held, self.held = self.held.removesuffix(framing) if framing else self.held, b""
-        if held:
-            self.hash.update(held)
-            self.size += len(held)
-            if self.fh is not None:
-                self.fh.write(held)
-            else:
-                self.parts.append(held)
+    def finish(self, framing: bytes) -> tuple[bytes, tuple[bytes, bytes, bytes] | None]:
+        """Keep the held whitespace minus ``framing``. Return what was dropped and, for a spilled
+        body, the digests of the package, of it without trailing whitespace, and of the body."""
+        kept = self.held.removesuffix(framing) if framing else self.held
+        dropped, self.held = self.held[len(kept):], b""
+        core = self.hash.digest() if self.hash is not None else None
+        if kept:
+            self._keep(kept)
+        self.close()
+        if self.hash is None or core is None:
+            return dropped, None
+        body = self.hash.copy()
+        body.update(dropped)
+        return dropped, (self.hash.digest(), core, body.digest())
 
     def close(self) -> None:
         if self.fh is not None and not self.fh.closed:
@@ -179,26 +227,15 @@ class Spool:
         if sink.size == 0:
             sink.discard()
             raise BodyError("the request body is empty: sendEdoc carries the package")
-        digests = self._digests()
-        sink.flush_held(b"" if self._body_hash is not None else b"\r\n")
-        sink.close()
+        base64 = self._body_hash is not None
+        trailing = len(sink.held)
+        dropped, digests = sink.finish(b"" if base64 else b"\r\n")
+        data = b"".join(sink.parts) if sink.path is None else None
         return SpooledBody(
-            b"".join(sink.parts) if sink.path is None else None, sink.path, sink.size,
-            sink.hash.hexdigest(), self._mode == "base64", digests,
+            data=data, path=sink.path, size=sink.size, base64=base64, dropped=dropped,
+            trailing=trailing - len(dropped), digests=digests,
+            body_digest=self._body_hash.digest() if self._body_hash is not None else None,
         )
-
-    def _digests(self) -> tuple[bytes, ...]:
-        """Digests of: the package, the package without trailing whitespace, the body."""
-        sink = self._sink
-        core = sink.hash.digest()
-        if self._body_hash is not None:  # base64: the decoded file, and the text as sent
-            full = sink.hash.copy()
-            full.update(sink.held)
-            return full.digest(), core, self._body_hash.digest()
-        package, body = sink.hash.copy(), sink.hash.copy()
-        package.update(sink.held.removesuffix(b"\r\n"))
-        body.update(sink.held)
-        return package.digest(), core, body.digest()
 
     def discard(self) -> None:
         self._sink.discard()
@@ -211,12 +248,3 @@ def _b64decode(data: bytes) -> bytes:
         raise BodyError(
             "the body is neither edXML (it does not start with '<') nor valid base64"
         ) from exc
-
-
-def fsync_path(path: Path) -> None:
-    """fsync a file or a directory (the ``--durable`` mode)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from pathlib import Path
-from typing import BinaryIO
 
 from lxml import etree
 
@@ -37,7 +35,6 @@ from agent.core.edxml.schema import specs
 from agent.errors import MissingElementError, XmlSyntaxError
 
 _Q = f"{{{QCVN_NS}}}"
-_COPY_CHUNK = 1 << 20
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
@@ -148,12 +145,3 @@ def _copy_children(src: etree._Element, dest: etree._Element) -> None:
         copy = etree.SubElement(dest, tag, dict(child.attrib))
         copy.tail = child.tail
         _copy_children(child, copy)
-
-
-def write_rebuilt(dest: Path, head: bytes, source: BinaryIO, offset: int) -> None:
-    """Write ``head`` then the bytes of ``source`` from ``offset`` to its end, unchanged."""
-    with open(dest, "wb") as out:
-        out.write(head)
-        source.seek(offset)
-        while chunk := source.read(_COPY_CHUNK):
-            out.write(chunk)

@@ -124,7 +124,7 @@ def test_status_packages_are_reordered_but_not_traced(axis: Running) -> None:
 
 def test_large_package_streams_through_disk(start_sandbox: StartSandbox) -> None:
     """A 6 MB attachment over a 1 MB memory limit: spooled, scanned, rebuilt, streamed intact."""
-    running = start_sandbox(memory_limit=1 << 20, thread_threshold=1 << 20)
+    running = start_sandbox(memory_limit=1 << 20)
     blob = base64.b64encode(os.urandom(6 << 20))
     text = edoc(recipients=(DISTRICT,)).decode()
     start = text.index("<edXML:ContentTransferEncoded")
