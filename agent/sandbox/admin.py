@@ -12,7 +12,8 @@ DELETE   /_sandbox/faults          remove every rule
 GET      /_sandbox/ledger          ``?since=SEQ&limit=N``: ``{"events": [...], "last": SEQ}``
 GET      /_sandbox/items           ``?since=SEQ&limit=N``: every delivery item with its state
 GET      /_sandbox/organs          the directory, deleted organs included
-POST     /_sandbox/organs          add or update one organ (registry keys, with ``system``)
+POST     /_sandbox/organs          add one organ (registry keys, with ``system``), or change
+                                   the keys given of an existing one
 GET      /_sandbox/systems         system ids and names (never secrets)
 POST     /_sandbox/systems         add or update a system ``{"id", "secret", "name"}``
 GET      /_sandbox/error-codes     the error-code table in force
@@ -35,6 +36,8 @@ from agent.sandbox.registry import SystemSpec, organ_from_mapping, resolve_secre
 from agent.sandbox.service import Sandbox
 
 PREFIX = "/_sandbox"
+_ORGAN_KEYS = ("name", "pcode", "mail", "mobile", "fax", "locked", "old_code", "qd20_code",
+               "level", "id")
 _MAX_BODY = 1 << 20
 
 Result = tuple[int, object]
@@ -110,9 +113,14 @@ class AdminApi:
         return 200, [asdict(o) for o in self.sandbox.directory.organs(include_deleted=True)]
 
     def put_organ(self, scope: Scope, body: bytes) -> Result:
+        """Add an organ, or change the given keys of an existing one (the others are kept)."""
         data = _json(body)
         if not isinstance(data, dict):
             raise ConfigError("expected an organ object")
+        existing = self.sandbox.directory.organ(str(data.get("code") or ""))
+        if existing is not None:
+            kept = {k: getattr(existing, k) for k in _ORGAN_KEYS}
+            data = kept | {"system": existing.system_id} | data
         organ = self.sandbox.directory.put_organ(organ_from_mapping(data, "organ", None))
         return 200, asdict(organ)
 
