@@ -14,7 +14,7 @@ import socket
 import struct
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -136,11 +136,23 @@ async def send_file(
     await send({"type": "http.response.body", "body": b""})
 
 
-def _transport(send: Send) -> asyncio.Transport | None:
-    """uvicorn's transport behind ``send`` (its RequestResponseCycle), when reachable."""
+class _Transport(Protocol):
+    def get_extra_info(self, name: str, default: Any = None) -> Any: ...
+
+    def abort(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _transport(send: Send) -> _Transport | None:
+    """uvicorn's transport behind ``send`` (its RequestResponseCycle), when reachable.
+
+    uvloop's transports are not ``asyncio.Transport`` subclasses, hence the duck typing."""
     cycle = getattr(send, "__self__", None)
     transport = getattr(cycle, "transport", None)
-    return transport if isinstance(transport, asyncio.Transport) else None
+    if all(hasattr(transport, name) for name in ("get_extra_info", "abort", "close")):
+        return cast(_Transport, transport)
+    return None
 
 
 def client_gone(send: Send) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import httpx
@@ -55,11 +56,20 @@ def test_429_carries_retry_after(start_sandbox: StartSandbox) -> None:
     assert (429, "7") == (response.status_code, response.headers["retry-after"])
 
 
+def raw_post(running: Running, op: str) -> bytes:
+    """POST /op on a plain socket; what the server sent before closing."""
+    with socket.create_connection(("127.0.0.1", running.server.port), timeout=5) as sock:
+        sock.sendall(f"POST /{op} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode())
+        return sock.recv(1000)
+
+
 def test_reset_breaks_the_connection_without_storing(start_sandbox: StartSandbox) -> None:
-    """A TCP reset: the client gets a transport error, and nothing was accepted."""
-    running = start_sandbox(faults=(rule("reset", "sendEdoc"),))
+    """A TCP reset (RST, not a clean close): the client gets a transport error; nothing stored."""
+    running = start_sandbox(faults=(rule("reset", "sendEdoc", "getAgenciesList"),))
     with pytest.raises(httpx.TransportError):
         running.client(TN).send_edoc(edoc(), from_=STTTT)
+    with pytest.raises(ConnectionResetError):
+        raw_post(running, "getAgenciesList")
     assert [] == running.ledger("accepted")
 
 
@@ -82,6 +92,12 @@ def test_drop_is_the_lost_acknowledgement(start_sandbox: StartSandbox) -> None:
     assert ["sendEdoc"] == [e["detail"] for e in running.ledger("response-dropped")]
     again = running.client(TN).send_edoc(edoc(), from_=STTTT)  # times=1: the next one answers
     assert "OK" == again["status"]
+
+
+def test_drop_closes_without_a_single_byte(start_sandbox: StartSandbox) -> None:
+    """drop sends no status line at all: the connection just ends."""
+    running = start_sandbox(faults=(rule("drop", "getAgenciesList"),))
+    assert b"" == raw_post(running, "getAgenciesList")
 
 
 def test_drop_on_update_status_records_the_ack(start_sandbox: StartSandbox) -> None:
