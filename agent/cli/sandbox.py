@@ -67,6 +67,11 @@ def _add_server_options(p: argparse.ArgumentParser) -> None:
                    "/XrdAdapter/adapter (default: none, operations at /sendEdoc ...)")
     g.add_argument("--port-file", type=Path, help="write the bound port to this file once ready")
     g.add_argument("--url-file", type=Path, help="write the base URL to this file once ready")
+    g.add_argument("--tls-cert", type=Path, metavar="PEM",
+                   help="serve HTTPS with this certificate (chain allowed); needs --tls-key")
+    g.add_argument("--tls-key", type=Path, metavar="PEM", help="the certificate's private key")
+    g.add_argument("--tls-client-ca", type=Path, metavar="PEM",
+                   help="require client certificates issued by these CAs (mutual TLS)")
     g = p.add_argument_group("state and registry")
     g.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
                    help="database and package files (default ./sandbox-data); kept across runs")

@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from agent.core.edxml.validate import ValidationLevel
+from agent.errors import ConfigError
 from agent.sandbox.clock import DEFAULT_TIME_FORMAT
 from agent.sandbox.codes import ErrorTable
 from agent.sandbox.faults import FaultRule
@@ -51,6 +52,9 @@ class SandboxConfig:
     ingest_threads: int = 4  # sendEdoc is checked and stored in these threads (0: on the loop)
     memory_limit: int = 8 * 1024 * 1024  # bodies larger than this are spooled to disk
     log_requests: bool = False  # one access-log line per request (never headers or secrets)
+    tls_cert: Path | None = None  # serve HTTPS with this certificate (PEM, chain allowed) ...
+    tls_key: Path | None = None  # ... and this key (PEM, unencrypted)
+    tls_client_ca: Path | None = None  # require client certificates issued by these CAs (mTLS)
 
     def __post_init__(self) -> None:
         """Accept plain strings for the enumerated settings (``transit="preserve"``)."""
@@ -58,6 +62,10 @@ class SandboxConfig:
                            ("validation", ValidationLevel)):
             object.__setattr__(self, name, kind(getattr(self, name)))
         object.__setattr__(self, "data_dir", Path(self.data_dir))
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ConfigError("TLS needs both a certificate and its key (--tls-cert, --tls-key)")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ConfigError("--tls-client-ca needs --tls-cert and --tls-key (HTTPS)")
 
     @property
     def normalized_prefix(self) -> str:

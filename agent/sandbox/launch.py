@@ -68,7 +68,8 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         max_package_bytes=args.max_package_bytes, error_table=error_table(args.error_table),
         time_format=args.time_format, faults=tuple(rules), fault_seed=seed,
         admin_token=args.admin_token or None, durable=args.durable,
-        ingest_threads=args.ingest_threads,
+        ingest_threads=args.ingest_threads, tls_cert=args.tls_cert, tls_key=args.tls_key,
+        tls_client_ca=args.tls_client_ca,
         log_requests=args.log_requests,
     )
 

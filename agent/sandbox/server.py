@@ -14,6 +14,7 @@ requests. The CLI (``lienthong-agent sandbox``) runs exactly this and waits for 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from types import TracebackType
@@ -41,7 +42,8 @@ class SandboxServer:
 
     @property
     def base(self) -> str:
-        return f"http://{self.config.host}:{self.port}"
+        scheme = "https" if self.config.tls_cert is not None else "http"
+        return f"{scheme}://{self.config.host}:{self.port}"
 
     @property
     def url(self) -> str:
@@ -113,9 +115,21 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _tls_options(config: SandboxConfig) -> dict[str, object]:
+    if config.tls_cert is None:
+        return {}
+    options: dict[str, object] = {
+        "ssl_certfile": str(config.tls_cert), "ssl_keyfile": str(config.tls_key),
+    }
+    if config.tls_client_ca is not None:
+        options |= {"ssl_ca_certs": str(config.tls_client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    return options
+
+
 def _uvicorn_config(app: SandboxApp, config: SandboxConfig) -> uvicorn.Config:
     return uvicorn.Config(
         app,
+        **_tls_options(config),  # type: ignore[arg-type]
         loop="uvloop",
         http="httptools",
         lifespan="off",
