@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS items (
     status TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', created TEXT NOT NULL,
     updated TEXT NOT NULL, received TEXT NOT NULL DEFAULT '', deliveries INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS items_pending ON items (to_code, message_type, status);
+CREATE INDEX IF NOT EXISTS items_pending ON items (to_code, message_type) WHERE status != 'done';
+CREATE INDEX IF NOT EXISTS items_done ON items (to_code, message_type, seq) WHERE status = 'done';
 CREATE INDEX IF NOT EXISTS items_by_package ON items (package_id);
 CREATE TABLE IF NOT EXISTS ledger (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, event TEXT NOT NULL,
