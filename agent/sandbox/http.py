@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+from agent.errors import ProtocolError
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -53,16 +55,24 @@ async def read_body(receive: Receive, limit: int) -> bytes:
 
 
 async def each_chunk(receive: Receive, feed: Callable[[bytes], None]) -> None:
-    """Hand every body chunk to ``feed`` as it arrives."""
+    """Hand every body chunk to ``feed`` as it arrives. When ``feed`` refuses one (a
+    :class:`ProtocolError`), the rest is read and dropped before the error is raised, so that the
+    client, still sending, can read the answer."""
+    refused: ProtocolError | None = None
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientGone
         chunk = message.get("body", b"")
-        if chunk:
-            feed(chunk)
+        if chunk and refused is None:
+            try:
+                feed(chunk)
+            except ProtocolError as exc:
+                refused = exc
         if not message.get("more_body", False):
-            return
+            break
+    if refused is not None:
+        raise refused
 
 
 def json_bytes(payload: object) -> bytes:

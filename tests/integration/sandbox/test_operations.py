@@ -284,3 +284,11 @@ def test_get_edoc_answer_is_one_json_object_with_base64_data(axis: Running) -> N
     assert (OK, int(raw.headers["content-length"])) == (_envelope(answer), len(raw.content))
     assert b"\n" not in answer["data"].encode()
     assert base64.b64decode(answer["data"], validate=True).startswith(b"<?xml")
+
+
+def test_package_over_the_size_limit_is_refused_with_10(start_sandbox: StartSandbox) -> None:
+    """--max-package-bytes: a larger body gets FAIL 10 (read to its end, so the answer arrives)."""
+    running = start_sandbox(max_package_bytes=4096)
+    answer = running.client(TN).send_edoc(edoc(), from_=STTTT)
+    assert ("FAIL", "10") == (answer["status"], answer["ErrorCode"])
+    assert "4096" in answer["ErrorDesc"]
