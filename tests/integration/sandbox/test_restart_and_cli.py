@@ -28,11 +28,12 @@ from tests.support.axis_reference_client import AxisReferenceClient
 ROOT = Path(__file__).resolve().parents[3]
 
 
+@pytest.mark.parametrize("durable", [False, True], ids=["default", "durable"])
 def test_what_was_sent_before_a_restart_is_listed_and_fetchable_after(
-    start_sandbox: StartSandbox,
+    start_sandbox: StartSandbox, durable: bool
 ) -> None:
     """Stop the server, start a new one on the same data directory: lists, packages, ledger."""
-    first = start_sandbox()
+    first = start_sandbox(durable=durable)
     tn = first.client(TN)
     doc_id = tn.send_edoc(edoc(), from_=STTTT)["DocId"]
     before = tn.get_received_edoc_list()["data"]
@@ -41,7 +42,7 @@ def test_what_was_sent_before_a_restart_is_listed_and_fetchable_after(
     ledger = first.ledger()
     first.server.stop()
 
-    second = start_sandbox()
+    second = start_sandbox(durable=durable)
     tn = second.client(TN)
     after = tn.get_received_edoc_list()["data"]
     assert [before[1]["docId"]] == [i["docId"] for i in after]
