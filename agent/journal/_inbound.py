@@ -12,6 +12,7 @@ from agent.journal._db import Database, at, from_ts, loads, ts
 from agent.journal.records import DocumentFacts, InboundRecord
 
 _I = Kind.INBOUND
+_DELIVERED = {InboundState.DELIVERED.value, InboundState.APPLIED.value, InboundState.ACKED.value}
 
 
 def inbound_record(row: sqlite3.Row) -> InboundRecord:
@@ -39,7 +40,10 @@ class InboundOps(Database):
         self, item_id: int, facts: DocumentFacts, now: dt.datetime
     ) -> InboundRecord:
         """VERIFIED for the first copy of a document, DUPLICATE (with ``duplicate_of``) for any
-        later copy, whichever axis docId it came under. One copy at most ever holds the key."""
+        later copy, whichever axis docId it came under. One copy at most ever holds the key.
+
+        A DUPLICATE is not due until its first copy is delivered, so acknowledging a copy never
+        runs ahead of the delivery (:meth:`record_delivered` makes the waiting copies due)."""
         t = ts(now)
         with self._write("recording a verified document") as conn:
             organ_id = self._inbound(conn, item_id).organ_id
@@ -50,10 +54,12 @@ class InboundOps(Database):
                 "code": facts.code, "subject": facts.subject,
             }
             holder = conn.execute(
-                "SELECT id FROM inbound WHERE delivery_key = ?", (key,)
+                "SELECT id, state FROM inbound WHERE delivery_key = ?", (key,)
             ).fetchone()
             if holder is not None and holder[0] != item_id:
                 sets["duplicate_of"] = holder[0]
+                if holder[1] not in _DELIVERED:  # wait for the first copy's delivery
+                    sets["due_at"] = None
                 self._transition(conn, _I, item_id, InboundEvent.DUPLICATE_FOUND, t, sets=sets)
             else:
                 sets["delivery_key"] = key
@@ -73,6 +79,9 @@ class InboundOps(Database):
         with self._write("recording a delivered document") as conn:
             self._transition(conn, _I, item_id, event, t,
                              sets={"inbox_path": inbox_path, "applied_to": applied_to})
+            conn.execute(  # copies that waited for this delivery may now be acknowledged
+                "UPDATE inbound SET due_at = ? WHERE duplicate_of = ? AND state = ?"
+                " AND due_at IS NULL", (t, item_id, InboundState.DUPLICATE.value))
             record = self._inbound(conn, item_id)
             if applied_to is not None:
                 self._inbound(conn, applied_to)

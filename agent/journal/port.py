@@ -14,8 +14,9 @@ implement it later without a change to its callers. The contract every backend k
   ``StorageError`` or ``DiskFullError``.
 * **Claims.** ``claim_*`` hand out due items (oldest due first) to one worker each; a transition
   into a waiting or settled state, ``postpone`` and ``release`` give an item back. Claims do not
-  survive a restart: at open, every unsettled item is due again, which is how the work that a
-  crash interrupted is resumed.
+  survive a restart: at open, every unsettled item is handed out again, which is how the work
+  that a crash interrupted is resumed. (One exception waits on purpose: a DUPLICATE copy is
+  due only once its first copy is delivered.)
 * ``attempts`` counts attempts started (uploads, sends) and postponed steps; ``due_at`` is when
   the item's next step may run (``None`` once settled).
 """

@@ -82,6 +82,7 @@ CREATE TABLE inbound (
 );
 {_queue_indexes("inbound")}
 CREATE INDEX inbound_document ON inbound(organ_id, sender_id, document_id);
+CREATE INDEX inbound_duplicate_of ON inbound(duplicate_of) WHERE duplicate_of IS NOT NULL;
 
 CREATE TABLE receipt_out (
     id              INTEGER PRIMARY KEY,

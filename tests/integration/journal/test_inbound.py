@@ -71,6 +71,17 @@ def test_a_second_copy_of_a_document_is_recognised(journal: SqliteJournal) -> No
     assert found is not None and found.id == first
 
 
+def test_a_copy_waits_until_the_first_copy_is_delivered(journal: SqliteJournal) -> None:
+    """A duplicate recognised while the first copy is still undelivered is not due: its
+    acknowledgement cannot run ahead of the delivery. The delivery makes it due."""
+    first = _verified(journal, "a1")
+    second = _verified(journal, "a2")
+    assert [r.id for r in journal.claim_inbound(later(1), 10)] == [first]
+    journal.record_delivered(first, "/inbox/D1__a1", None, later(2))
+    journal.release(IN, first)
+    assert {r.id for r in journal.claim_inbound(later(3), 10)} == {first, second}
+
+
 def test_copies_for_two_of_our_organs_are_both_delivered(journal: SqliteJournal) -> None:
     """One agent serving two recipients of the same document delivers it to each of them."""
     a = _verified(journal, "a1", organ=DISTRICT)
