@@ -127,6 +127,7 @@ def claim(item: Path, work_dir: Path, claim_id: str) -> Path | None:
     claim_dir = work_dir / claim_id
     with disk_errors(f"claim {item.name}"):
         (claim_dir / ITEM_DIR).mkdir(parents=True)
+        fsync_dir(claim_dir)
         fsync_dir(work_dir)
         try:
             os.rename(item, claim_dir / ITEM_DIR / item.name)

@@ -4,6 +4,7 @@ schema versions, a full disk, damaged files, abandoned transactions, batches and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 
 from agent.core.lifecycle import Kind, OutboundState
 from agent.errors import DiskFullError, JournalError, LienthongError, StorageError
-from agent.journal import Agency, SqliteJournal
+from agent.journal import Agency, SqliteJournal, schema
+from agent.journal import sqlite as sqlite_module
 
 from .conftest import SENDER, T0, facts, later
 
@@ -208,3 +210,53 @@ def test_frequent_queries_use_their_index(journal: SqliteJournal, sql: str, inde
     """Claims, look-ups and start-up use an index (O(log n)), never a table scan."""
     plan = " ".join(str(tuple(r)) for r in journal._conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
     assert index in plan and "SCAN outbound" not in plan, plan
+
+
+V2 = "ALTER TABLE outbound ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;"
+
+
+def test_a_migration_upgrades_an_existing_journal_and_keeps_its_rows(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journal written at version 1 opens under a schema with a second migration: it is
+    upgraded in place (user_version 2), its rows are kept."""
+    journal = SqliteJournal.open(path)
+    journal.add_outbound(SENDER, "c1", "a", T0)
+    journal.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", (schema.V1, V2))
+    monkeypatch.setattr(sqlite_module, "MIGRATIONS", (schema.V1, V2))
+    monkeypatch.setattr(sqlite_module, "SCHEMA_VERSION", 2)
+    journal = SqliteJournal.open(path)
+    try:
+        version = journal._conn.execute("PRAGMA user_version").fetchone()[0]
+        columns = [r[1] for r in journal._conn.execute("PRAGMA table_info(outbound)")]
+        assert version == 2 and "priority" in columns
+        assert journal.known_claims(["c1"]) == {"c1"}
+    finally:
+        journal.close()
+
+
+def test_a_failing_migration_leaves_the_previous_version(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migration that fails half-way is rolled back whole: version 1 and its data remain,
+    and the error is a JournalError."""
+    SqliteJournal.open(path).close()
+    broken = "ALTER TABLE outbound ADD COLUMN x INTEGER; CREATE TABLE outbound (id INTEGER);"
+    monkeypatch.setattr(sqlite_module, "MIGRATIONS", (schema.V1, broken))
+    monkeypatch.setattr(sqlite_module, "SCHEMA_VERSION", 2)
+    with pytest.raises(JournalError):
+        SqliteJournal.open(path)
+    conn = sqlite3.connect(path)
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(outbound)")]
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1 and "x" not in columns
+    conn.close()
+
+
+def test_released_migrations_are_never_edited() -> None:
+    """Migrations are append-only: a journal in the field was built by these exact scripts.
+    Change the schema by adding a migration, never by editing a released one."""
+    released = {0: "5b3e60722a83bd975a2e90c99801c420de9c5023a17376cffe260f26fe26dff5"}
+    for index, digest in released.items():
+        assert hashlib.sha256(schema.MIGRATIONS[index].encode()).hexdigest() == digest
+    assert schema.SCHEMA_VERSION == len(schema.MIGRATIONS)
