@@ -71,6 +71,13 @@ def spool_package(
     return path, write_stream_atomic(path, chunks)
 
 
+def release_spool(path: Path) -> None:
+    """Remove a spooled package once its item is settled (the inbox or quarantine folder has
+    its own link or copy). Removing one already gone is fine."""
+    with disk_errors(f"remove {path.name} from the spool"):
+        path.unlink(missing_ok=True)
+
+
 class _HashingFile(io.BufferedWriter):
     """A file that records its SHA-256 and size, and is fsynced when closed."""
 

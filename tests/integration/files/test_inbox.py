@@ -19,6 +19,7 @@ from agent.files.inbox import (
     inbox_folder_name,
     read_sums,
     record_change,
+    release_spool,
     spool_package,
     verify_delivery,
 )
@@ -108,6 +109,16 @@ def test_a_failed_delivery_leaves_nothing_in_the_inbox(
 
 def _enospc(fd: int) -> None:
     raise OSError(28, "No space left on device")
+
+
+def test_releasing_the_spool_keeps_the_delivered_package(folders: OrganFolders) -> None:
+    """The inbox package is a link of its own: removing the spool file leaves it intact."""
+    folder = _deliver(folders, "doc")
+    spool = folders.spool / f"{AXIS_ID}.edxml"
+    release_spool(spool)
+    release_spool(spool)
+    assert not spool.exists() and (folder / "package.edxml").read_bytes() == PACKAGE
+    assert verify_delivery(folder) == []
 
 
 def test_a_change_is_recorded_in_the_earlier_documents_folder(folders: OrganFolders) -> None:

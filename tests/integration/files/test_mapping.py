@@ -12,6 +12,14 @@ from agent.core.edxml.builder import build_edoc, build_status
 from agent.core.edxml.model import BusinessDocType, Organization, StatusResponseFor
 from agent.core.edxml.parser import parse_edoc, parse_status
 from agent.core.edxml.sinks import MemorySink
+from agent.files.inbox import (
+    inbox_delivery,
+    inbox_folder_name,
+    read_sums,
+    spool_package,
+    verify_delivery,
+)
+from agent.files.layout import ExchangeLayout
 from agent.files.mapping import attachment_sources, message_header, status_header, trace_list
 from agent.files.metadata import load_document_folder, load_status_update
 
@@ -86,3 +94,29 @@ def test_a_status_update_becomes_a_status_package(tmp_path: Path) -> None:
     parsed = parse_status(io.BytesIO(out.getvalue())).header
     assert (parsed.status_code, parsed.response_for.document_id) == ("03", update.document_id)
     assert parsed.staff_info is not None and parsed.staff_info.staff == "Lê Văn C"
+
+
+def test_a_received_package_is_delivered_with_the_parser_as_writer(tmp_path: Path) -> None:
+    """End to end on the receiving side: the spooled package is parsed with the inbox writer
+    as the attachment sink; SHA256SUMS agrees with the parser's own SHA-256 of each one."""
+    files = {"412-STTTT-VP.pdf": b"%PDF-1.4 signed", "phu-luc.pdf": b"%PDF-1.4 annex"}
+    request = load_document_folder(_folder(tmp_path, "metadata.yaml", example("metadata.yaml"),
+                                           files))
+    out = io.BytesIO()
+    build_edoc(out, message_header(request, SENDER, RECIPIENTS),
+               trace_list(request, SENDER.organ_id, SENT_AT), attachment_sources(request))
+    layout = ExchangeLayout(tmp_path / "exchange", {RECIPIENTS[0].organ_id: "ben-cau"})
+    layout.ensure()
+    folders = layout.folders(RECIPIENTS[0].organ_id)
+    spool, sha = spool_package(folders, "68edb8c8c2dcb14db773ce44", [out.getvalue()])
+    name = inbox_folder_name(request.document_id(SENDER.organ_id), "68edb8c8c2dcb14db773ce44")
+    with inbox_delivery(folders, name) as writer, spool.open("rb") as stream:
+        writer.add_package(spool, sha)
+        package = parse_edoc(stream, writer)
+        writer.write_document({"document_id": package.header.document_id})
+    sums = read_sums(folders.inbox / name)
+    assert {f"attachments/{a.attachment_name}": a.sha256 for a in package.attachments} == {
+        k: v for k, v in sums.items() if k.startswith("attachments/")}
+    assert (folders.inbox / name / "attachments" / "phu-luc.pdf").read_bytes() == files[
+        "phu-luc.pdf"]
+    assert verify_delivery(folders.inbox / name) == []
