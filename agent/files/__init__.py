@@ -8,7 +8,8 @@
 ``metadata``   read a document folder / status-out file, every problem at once with its place
 ``mapping``    metadata -> the edXML package model (:mod:`agent.core.edxml.model`)
 ``inbox``      spool a received package, deliver it to inbox/ atomically, record later changes
-``archive``    sent/, failed/ (with error files), quarantine/, receipts/ timelines
+``archive``    sent/, failed/ (with error files), quarantine/
+``receipts``   receipts/<claim>.json: each sent document's status timeline, rewritten whole
 ``reconcile``  start-up: temporary leftovers, claims without a journal row, missing files
 =============  ==================================================================================
 

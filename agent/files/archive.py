@@ -1,4 +1,4 @@
-"""Archiving processed items, error files, quarantine, and the receipts timelines.
+"""Archiving processed items, error files and quarantine.
 
 Nothing is deleted: a claim folder moves whole from the work area to ``sent/`` or ``failed/``
 (one atomic rename each), a quarantined package is published with the reason beside it. Every
@@ -113,17 +113,3 @@ def quarantine(
         (staging / ERROR_JSON).write_bytes(json_bytes(report))
         (staging / ERROR_TXT).write_text(_text(report), "utf-8")
     return final
-
-
-def receipts_path(folders: OrganFolders, claim_id: str) -> Path:
-    return folders.receipts / f"{claim_id}.json"
-
-
-def write_receipts_timeline(
-    folders: OrganFolders, claim_id: str, timeline: Mapping[str, Any]
-) -> Path:
-    """Rewrite ``receipts/<claim>.json``, the status timeline of a sent document, atomically:
-    the DMS reads the old version or the new one, never a mix."""
-    path = receipts_path(folders, claim_id)
-    write_json_atomic(path, timeline)
-    return path

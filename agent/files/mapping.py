@@ -81,6 +81,15 @@ def staff_info(staff: StaffMeta | None) -> StaffInfo | None:
                      mobile=staff.mobile)
 
 
+def staff_fields(info: StaffInfo | None) -> dict[str, str]:
+    """A received ``StaffInfo`` with the keys of the contract (status-out ``staff``, receipts)."""
+    if info is None:
+        return {}
+    pairs = {"name": info.staff, "staff_id": info.staff_id, "department": info.department,
+             "department_id": info.department_id, "email": info.email, "mobile": info.mobile}
+    return {key: value for key, value in pairs.items() if value}
+
+
 def trace_list(request: OutboundRequest, sender_id: str, sent_at: dt.datetime) -> TraceHeaderList:
     """The sender's ``TraceHeader`` and the ``Bussiness`` block (new, recall, update, replace).
     ``sent_at`` is Vietnam local time (naive), as the wire format has no zone."""

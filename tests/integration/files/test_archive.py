@@ -12,12 +12,11 @@ from agent.files.archive import (
     archive_claim,
     fail_claim,
     quarantine,
-    receipts_path,
     restore_claim,
-    write_receipts_timeline,
 )
 from agent.files.layout import OrganFolders
 from agent.files.pickup import claim
+from agent.files.receipts import receipts_path, write_receipts_timeline
 
 from .conftest import T0, tree
 

@@ -20,7 +20,13 @@ from agent.files.inbox import (
     verify_delivery,
 )
 from agent.files.layout import ExchangeLayout
-from agent.files.mapping import attachment_sources, message_header, status_header, trace_list
+from agent.files.mapping import (
+    attachment_sources,
+    message_header,
+    staff_fields,
+    status_header,
+    trace_list,
+)
 from agent.files.metadata import load_document_folder, load_status_update
 
 from .test_metadata import example
@@ -93,7 +99,9 @@ def test_a_status_update_becomes_a_status_package(tmp_path: Path) -> None:
     build_status(out, status_header(update, RECIPIENTS[0], original, SENT_AT))
     parsed = parse_status(io.BytesIO(out.getvalue())).header
     assert (parsed.status_code, parsed.response_for.document_id) == ("03", update.document_id)
-    assert parsed.staff_info is not None and parsed.staff_info.staff == "Lê Văn C"
+    assert staff_fields(parsed.staff_info) == {"name": "Lê Văn C",
+                                               "department": "Văn phòng UBND huyện"}
+    assert staff_fields(None) == {}
 
 
 def test_a_received_package_is_delivered_with_the_parser_as_writer(tmp_path: Path) -> None:

@@ -21,10 +21,11 @@ import time
 from pathlib import Path
 
 from agent.core.lifecycle import Kind
-from agent.files.archive import archive_claim, write_receipts_timeline
+from agent.files.archive import archive_claim
 from agent.files.atomic import write_file_atomic
 from agent.files.layout import ExchangeLayout
 from agent.files.pickup import claim, new_claim_id, scan
+from agent.files.receipts import write_receipts_timeline
 from agent.journal import DocumentFacts, SqliteJournal
 
 T0 = dt.datetime(2024, 11, 5, 1, 30, tzinfo=dt.UTC)
