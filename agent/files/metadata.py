@@ -93,6 +93,40 @@ def load_document_folder(
     return OutboundRequest(folder, names[0], metadata, attachments)
 
 
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(f"the key '{key}' appears twice")
+        out[key] = value
+    return out
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML without aliases (no exponential 'billion laughs' expansion) or repeated keys."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed",
+                                              mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key '{key}' appears twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_mapping(path: Path, max_bytes: int) -> tuple[dict[str, Any] | None, list[str]]:
     """Parse a YAML or JSON file into a mapping, or say why not."""
     with disk_errors(f"read {path.name}"):
@@ -102,11 +136,16 @@ def read_mapping(path: Path, max_bytes: int) -> tuple[dict[str, Any] | None, lis
         raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        if path.suffix == ".json":
+            data = json.loads(text, object_pairs_hook=_unique_pairs)
+        else:
+            data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except UnicodeDecodeError as exc:
         return None, [f"{path.name}: not UTF-8 text (byte {exc.start})"]
     except json.JSONDecodeError as exc:
         return None, [f"{path.name}: line {exc.lineno}, column {exc.colno}: {exc.msg}"]
+    except _DuplicateKeyError as exc:
+        return None, [f"{path.name}: {exc}"]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from agent.errors import StorageError
 from agent.files.atomic import disk_errors, fsync_dir, is_temp_name
 
 DEFAULT_IGNORE = (".*", "*.tmp", "*.part", "~$*")
@@ -46,9 +47,15 @@ def is_ignored(name: str, patterns: Sequence[str] = DEFAULT_IGNORE) -> bool:
 
 def scan(directory: Path, patterns: Sequence[str] = DEFAULT_IGNORE) -> list[Path]:
     """The items in ``directory`` that are not ignored, oldest first (then by name)."""
+    stamped = []
     with disk_errors(f"scan {directory}"):
-        entries = [e for e in os.scandir(directory) if not is_ignored(e.name, patterns)]
-        stamped = [(e.stat(follow_symlinks=False).st_mtime_ns, e.name) for e in entries]
+        for entry in os.scandir(directory):
+            if is_ignored(entry.name, patterns):
+                continue
+            try:
+                stamped.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
+            except FileNotFoundError:  # taken back or renamed while we looked
+                continue
     return [directory / name for _, name in sorted(stamped)]
 
 
@@ -95,7 +102,7 @@ class QuiescenceTracker:
         settle time (a change restarts the wait). Call it on every scan."""
         try:
             current = snapshot(path)
-        except OSError:
+        except StorageError:  # it vanished or cannot be read: not ready
             self._seen.pop(path, None)
             return False
         before = self._seen.get(path)

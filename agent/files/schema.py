@@ -14,6 +14,7 @@ from enum import IntEnum
 from typing import Annotated, Any, Self
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -197,7 +198,7 @@ class StatusUpdate(_Model):
     staff: StaffMeta | None = None
     sender: OrganCode | None = Field(None, alias="from")  # our organ, shared layout only
     to: OrganCode | None = None  # the original sender, when the DocumentId is ambiguous
-    time: dt.datetime | None = None  # when the văn thư acted; default: when picked up
+    time: AwareDatetime | None = None  # when the văn thư acted; default: when picked up
 
     @property
     def status_code(self) -> str:

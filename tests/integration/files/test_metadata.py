@@ -150,6 +150,22 @@ def test_unreadable_metadata_says_where(tmp_path: Path, name: str, text: str,
     assert problem in found
 
 
+@pytest.mark.parametrize(("name", "text", "problem"), [
+    ("metadata.yaml", "to: [000.00.31.H53]\nto: [000.00.00.G22]\n",
+     "metadata.yaml: line 2, column 1: the key 'to' appears twice"),
+    ("metadata.json", '{"to": ["000.00.31.H53"], "to": ["000.00.00.G22"]}',
+     "metadata.json: the key 'to' appears twice"),
+    ("metadata.yaml", "a: &x [1, 2]\nb: [*x, *x, *x]\n",
+     "metadata.yaml: line 2, column 5: aliases (*name) are not allowed"),
+])
+def test_repeated_keys_and_yaml_aliases_are_refused(tmp_path: Path, name: str, text: str,
+                                                     problem: str) -> None:
+    """A key given twice would silently keep the last value (a different recipient list);
+    YAML aliases allow exponential 'billion laughs' documents. Both are refused."""
+    folder = _folder(tmp_path, name, text, "a.pdf")
+    assert _problems(folder) == [problem]
+
+
 def test_metadata_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     """A metadata file in a legacy encoding (TCVN3, Windows-1258) is refused, not misread."""
     folder = _folder(tmp_path, "metadata.yaml", "", "a.pdf")
@@ -180,6 +196,15 @@ def test_the_status_out_examples_read_as_documented(tmp_path: Path, name: str) -
     update = load_status_update(path)
     assert update.document_id == "000.00.13.H53,2024/11/05,412/STTTT-VP"
     assert update.status_code in {"03", "16"}
+
+
+def test_a_status_time_needs_its_timezone(tmp_path: Path) -> None:
+    """'09:15' alone could be Vietnam time or UTC: a time without an offset is refused."""
+    path = tmp_path / "s.yaml"
+    path.write_text("document_id: D1\ncode: '03'\ntime: 2024-11-05 09:15:00\n")
+    with pytest.raises(ExchangeItemError) as info:
+        load_status_update(path)
+    assert info.value.problems == ("s.yaml: At 'time': Input should have timezone info",)
 
 
 def test_a_status_update_with_a_code_the_dms_may_not_send_is_refused(tmp_path: Path) -> None:

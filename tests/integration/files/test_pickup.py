@@ -90,6 +90,17 @@ def test_quiescence_sees_a_new_file_in_a_folder(folders: OrganFolders) -> None:
     assert not tracker.ready(item, later(11))
 
 
+def test_an_item_that_vanishes_is_simply_not_ready(folders: OrganFolders) -> None:
+    """The DMS takes an item back while the tracker watches it: not ready, no error."""
+    item = _folder_item(folders.outbox, "doc")
+    tracker = QuiescenceTracker(settle_seconds=0)
+    assert tracker.ready(item, T0)
+    (item / "a.pdf").unlink()
+    (item / "metadata.yaml").unlink()
+    item.rmdir()
+    assert not tracker.ready(item, later(1))
+
+
 def test_a_claim_moves_the_item_whole_into_the_work_area(folders: OrganFolders) -> None:
     """After claim() the item is gone from outbox/ and sits, unchanged, in its claim folder."""
     _folder_item(folders.outbox, "412-STTTT-VP")
