@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from agent.errors import IllegalTransitionError
@@ -289,7 +290,7 @@ class Machine(Generic[S, E]):
     transitions: Mapping[S, Mapping[E, S]]
     steps: Mapping[S, Step]
 
-    @property
+    @cached_property
     def settled(self) -> frozenset[S]:
         """States with no automatic next step."""
         return frozenset(s for s in self.transitions if s not in self.steps)

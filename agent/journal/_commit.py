@@ -51,10 +51,10 @@ class GroupCommit:
             if self._depth:  # nested in an operation of this thread (or a batch): a savepoint
                 yield from self._savepoint()
                 return
-            self._enter()
+            fresh = self._enter()
             generation = self._generation
-            try:
-                yield from self._savepoint()
+            try:  # alone in a fresh transaction, the operation needs no savepoint of its own
+                yield from (self._alone() if fresh else self._savepoint())
             except BaseException as exc:
                 self._after_failure(generation, exc)
                 raise
@@ -73,14 +73,24 @@ class GroupCommit:
                 self._cv.wait()
             yield self.conn
 
-    def _enter(self) -> None:
+    def _enter(self) -> bool:
+        """Wait for a COMMIT in progress; join the open transaction or begin one (True)."""
         self._queued += 1
         while self._committing:
             self._cv.wait()
         self._queued -= 1
-        if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self._generation += 1
+        if self.conn.in_transaction:
+            return False
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._generation += 1
+        return True
+
+    def _alone(self) -> Iterator[sqlite3.Connection]:
+        self._depth += 1
+        try:
+            yield self.conn
+        finally:
+            self._depth -= 1
 
     def _savepoint(self) -> Iterator[sqlite3.Connection]:
         name = f"op{self._depth}"
@@ -105,7 +115,7 @@ class GroupCommit:
             if self._members.get(generation):
                 self._failures[generation] = exc
             self._finished = max(self._finished, generation)
-        elif not self._members.get(generation) and not self._queued:
+        elif not self._members.get(generation):  # nothing else in it: undo it all
             self.conn.execute("ROLLBACK")
             self._finished = generation
 
