@@ -77,8 +77,8 @@ def test_the_contract_example_becomes_a_package_that_parses_back(tmp_path: Path)
 
 def test_a_recall_repeats_the_original_document_id(tmp_path: Path) -> None:
     """The JSON recall example: DocumentId and Bussiness/DocumentId are the recalled one."""
-    request = load_document_folder(_folder(tmp_path, "metadata.json", example("metadata.json"),
-                                           {}))
+    text = example("metadata-recall.json")
+    request = load_document_folder(_folder(tmp_path, "metadata.json", text, {}))
     header = message_header(request, SENDER, RECIPIENTS)
     trace = trace_list(request, SENDER.organ_id, SENT_AT)
     assert trace.business is not None

@@ -56,9 +56,22 @@ def test_the_yaml_example_of_the_contract_reads_as_documented(tmp_path: Path) ->
     assert m.staff is not None and m.staff.mobile == "0900000000"
 
 
+def test_the_json_example_says_the_same_as_the_yaml_one(tmp_path: Path) -> None:
+    """The contract's JSON and YAML examples are the same document, key for key."""
+    (tmp_path / "y").mkdir()
+    (tmp_path / "j").mkdir()
+    yaml_folder = _folder(tmp_path / "y", "metadata.yaml", example("metadata.yaml"),
+                          "412-STTTT-VP.pdf", "phu-luc.pdf")
+    json_folder = _folder(tmp_path / "j", "metadata.json", example("metadata.json"),
+                          "412-STTTT-VP.pdf", "phu-luc.pdf")
+    yaml_request = load_document_folder(yaml_folder)
+    json_request = load_document_folder(json_folder)
+    assert json_request.metadata == yaml_request.metadata
+
+
 def test_the_json_recall_example_keeps_the_original_document_id(tmp_path: Path) -> None:
     """metadata.json from the docs: a recall, no attachment needed, the recalled DocumentId."""
-    folder = _folder(tmp_path, "metadata.json", example("metadata.json"))
+    folder = _folder(tmp_path, "metadata.json", example("metadata-recall.json"))
     request = load_document_folder(folder)
     assert request.metadata.business.type is BusinessType.RECALL
     assert request.document_id("000.00.13.H53") == "000.00.13.H53,2024/11/05,412/STTTT-VP"
