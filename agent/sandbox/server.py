@@ -130,7 +130,7 @@ def _uvicorn_config(app: SandboxApp, config: SandboxConfig) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         **_tls_options(config),  # type: ignore[arg-type]
-        loop="uvloop",
+        loop="auto",  # uvloop where installed (a dependency on Linux), asyncio otherwise
         http="httptools",
         lifespan="off",
         log_config=None,  # never reconfigure the logging of the process embedding us
