@@ -1,10 +1,11 @@
 """The exception tree of lienthong-agent.
 
-Every error the agent raises on purpose is a :class:`LienthongError`. Each class carries a stable
-``code`` (a dotted slug used in logs, error files and ``--json`` output) and every instance carries a
-``message`` that tells an operator what was wrong and, where one is known, a ``hint`` that says how to
-fix it. Foreign exceptions (``httpx.*``, ``sqlite3.*``, ``OSError`` from a full disk, ``lxml``)
-are translated at the edge of the module that meets them, with ``raise ... from exc``.
+Every error the agent raises on purpose is a :class:`LienthongError`. Each class carries a
+stable ``code`` (a dotted slug used in logs, error files and ``--json`` output) and every instance
+carries a ``message`` that tells an operator what was wrong and, where one is known, a ``hint``
+that says how to fix it. Foreign exceptions (``httpx.*``, ``sqlite3.*``, ``OSError`` from a full
+disk, ``lxml``) are translated at the edge of the module that meets them, with
+``raise ... from exc``.
 
 Messages never contain secrets (HMAC secrets, key passwords, PINs).
 

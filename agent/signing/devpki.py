@@ -64,7 +64,10 @@ def new_key(kind: KeyKind = "rsa", bits: int = 2048) -> PrivateKey:
 
 
 def _name(cn: str, org: str, ou: str | None = None) -> x509.Name:
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
+    attrs = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+    ]
     if ou:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
     attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))

@@ -23,7 +23,9 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"core", "errors"},
     "observability": {"core", "errors"},
     "sandbox": {"core", "errors", "observability"},
-    "services": {"core", "errors", "signing", "axis", "journal", "files", "config", "observability"},
+    "services": {
+        "core", "errors", "signing", "axis", "journal", "files", "config", "observability",
+    },
     "daemon": {
         "core", "errors", "signing", "axis", "journal", "files", "config", "observability",
         "services",
