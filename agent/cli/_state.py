@@ -53,6 +53,8 @@ class State:
     config: AgentConfig | None
 
     def layout(self) -> ExchangeLayout | None:
+        from agent.doctor.wiring import exchange_layout
+
         return None if self.config is None else exchange_layout(self.config)
 
 
@@ -64,17 +66,6 @@ def locate(args: argparse.Namespace) -> State:
 
     config = load_config(args.config)
     return State(config.journal.path or default_journal_path(), config)
-
-
-def exchange_layout(config: AgentConfig) -> ExchangeLayout:
-    """The exchange folders the configuration describes."""
-    from agent.config.schema.exchange import Layout
-    from agent.files.layout import ExchangeLayout, FolderNames
-
-    names = FolderNames(**config.exchange.folders.model_dump())
-    per_organ = {organ.code: organ.folder_name for organ in config.organs}
-    shared = config.exchange.layout is Layout.SHARED
-    return ExchangeLayout(config.exchange.root, None if shared else per_organ, names)
 
 
 def open_journal(path: Path) -> SqliteJournal:
