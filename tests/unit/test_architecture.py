@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"core", "errors"},
     "observability": {"core", "errors"},
     "sandbox": {"core", "errors", "observability"},
+    "doctor": {"core", "errors", "signing", "axis", "journal", "files", "config"},
     "services": {
         "core", "errors", "signing", "axis", "journal", "files", "config", "observability",
     },
@@ -32,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "cli": {
         "core", "errors", "signing", "axis", "journal", "files", "config", "observability",
-        "services", "daemon", "sandbox",
+        "services", "daemon", "sandbox", "doctor",
     },
 }
 
