@@ -179,6 +179,7 @@ class StatusCodeOut(IntEnum):
     ASSIGNED = 4
     IN_PROGRESS = 5
     FINISHED = 6
+    TAKE_BACK = 13  # about a document this organ SENT: asks its recipients to give it back
     AGREED = 15
     DISAGREED = 16
 
