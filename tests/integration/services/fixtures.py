@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from agent.sandbox import OrganSpec, Registry, SystemSpec
 from agent.signing import devpki
 from tests.support.pdfs import make_pdf
@@ -81,44 +83,34 @@ def agent_yaml(
     *, base_url: str, system: str, organs: Sequence[str], root: Path, key: Path, chain: Path,
     trust_root: Path, extra: str = "",
 ) -> str:
-    """An agent configuration for tests: short timeouts and retries, no metrics endpoint."""
-    organ_lines = "\n".join(f"  - code: {code}\n    name: {ORGAN_NAMES.get(code, code)}"
-                            for code in organs)
-    text = f"""\
-axis:
-  base_url: {base_url}
-  system_id: {system}
-  secret_file: {root / 'axis-secret'}
-  connect_timeout_seconds: 2
-  read_timeout_seconds: 10
-  upload_timeout_seconds: 20
-organs:
-{organ_lines}
-exchange:
-  root: {root / 'exchange'}
-pickup:
-  rescan_interval_seconds: 1
-polling:
-  edoc_interval_seconds: 0.3
-  status_interval_seconds: 0.3
-  jitter_seconds: 0
-retry:
-  backoff_base_seconds: 0.05
-  backoff_cap_seconds: 0.2
-  max_attempts: 6
-signing:
-  key_file: {key}
-  certificate_file: {chain}
-verification:
-  trust_anchors: [{trust_root}]
-journal:
-  path: {root / 'journal.sqlite3'}
-metrics:
-  enabled: false
-shutdown:
-  deadline_seconds: 5
-"""
-    return text + textwrap.dedent(extra)
+    """An agent configuration for tests: short timeouts and retries, no metrics endpoint.
+    ``extra`` (YAML) is merged over it, section by section."""
+    config: dict[str, Any] = {
+        "axis": {"base_url": base_url, "system_id": system,
+                 "secret_file": str(root / "axis-secret"), "connect_timeout_seconds": 2,
+                 "read_timeout_seconds": 10, "upload_timeout_seconds": 20},
+        "organs": [{"code": code, "name": ORGAN_NAMES.get(code, code)} for code in organs],
+        "exchange": {"root": str(root / "exchange")},
+        "pickup": {"rescan_interval_seconds": 1},
+        "polling": {"edoc_interval_seconds": 0.3, "status_interval_seconds": 0.3,
+                    "jitter_seconds": 0},
+        "retry": {"backoff_base_seconds": 0.05, "backoff_cap_seconds": 0.2, "max_attempts": 6},
+        "signing": {"key_file": str(key), "certificate_file": str(chain)},
+        "verification": {"trust_anchors": [str(trust_root)]},
+        "journal": {"path": str(root / "journal.sqlite3")},
+        "metrics": {"enabled": False},
+        "shutdown": {"deadline_seconds": 5},
+    }
+    _merge(config, yaml.safe_load(textwrap.dedent(extra)) or {})
+    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> None:
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
 
 
 def write_agent_config(root: Path, secret: str, text: str) -> Path:

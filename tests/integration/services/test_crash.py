@@ -1,0 +1,62 @@
+"""A crash at each failpoint, then a restart on the same journal and folders: every document is
+delivered exactly once, the receipts arrive, and no temporary file is left behind.
+
+In-process the crash is the ``raise`` action (``FailpointCrash``, a BaseException that unwinds
+the services exactly where a kill would stop them); the services are then thrown away and built
+again. tests/e2e does the same with SIGKILL on the real daemon.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.core.lifecycle import Kind
+from agent.files.atomic import TEMP_PREFIX
+from agent.services.failpoints import FailpointCrash, Failpoints
+
+from .conftest import Axis, Node, NodeFactory, inbox_folders, timeline, until
+from .fixtures import DISTRICT, STTTT, drop_folder, metadata
+
+SENDER_POINTS = ["after-pickup", "after-sign", "during-upload", "after-upload-before-journal"]
+RECEIVER_POINTS = ["during-inbox-write", "after-inbox-write", "after-inbox-write-before-ack",
+                   "after-ack-before-journal", "after-receipt-send-before-journal"]
+
+
+def _temp_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+
+
+def _run_until_crash(node: Node) -> None:
+    with pytest.raises(FailpointCrash):
+        until(lambda: False, step=node.cycle, timeout=5)
+
+
+@pytest.mark.parametrize("point", SENDER_POINTS + RECEIVER_POINTS)
+def test_a_crash_at_each_point_loses_nothing_and_duplicates_nothing(
+    make_node: NodeFactory, axis: Axis, point: str,
+) -> None:
+    """Crash at ``point``, restart: one inbox folder for the recipient, the receipt 01 on the
+    sender's timeline, every copy the axis accepted byte-identical, no temporary file."""
+    sender_side = point in SENDER_POINTS
+    a = make_node("a", failpoints=Failpoints.parse(f"{point}=raise") if sender_side else None)
+    b = make_node("b", failpoints=None if sender_side else Failpoints.parse(f"{point}=raise"))
+    drop_folder(a.folders(STTTT).outbox, "412", metadata(to=[DISTRICT]))
+    crashed = a if sender_side else b
+    if not sender_side:
+        a.cycle()
+    _run_until_crash(crashed)
+    crashed.restart()
+    until(lambda: b.items(Kind.INBOUND, "acked", "duplicate-acked")
+          and not a.items(Kind.OUTBOUND, "picked-up", "validated", "signed", "uploading",
+                          "retry-wait", "accepted"),
+          step=lambda: (a.cycle(), b.cycle()))
+    until(lambda: any(r["progress"] == "01" for r in timeline(a)["recipients"]),
+          step=lambda: (b.cycle(), a.cycle()))
+    assert len(inbox_folders(b, DISTRICT)) == 1
+    assert len({e["sha256"] for e in axis.ledger("accepted") if e["message_type"] == "edoc"}) == 1
+    assert [i.state for i in a.items(Kind.OUTBOUND)] == ["archived"]
+    assert len([r for r in b.items(Kind.RECEIPT_OUT) if r.label.startswith("01")]) == 1
+    for node in (a, b):
+        assert _temp_files(node.root / "exchange") == []
