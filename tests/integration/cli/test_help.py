@@ -31,7 +31,7 @@ ALL = list(_subcommands(build_parser()))
 def test_every_subcommand_has_a_help_line(
     path: tuple[str, ...], parser: argparse.ArgumentParser, line: str | None
 ) -> None:
-    """`lienthong-agent [COMMAND] --help` lists each subcommand with one line saying what it does."""
+    """`lienthong-agent [COMMAND] --help` lists each subcommand with a line saying what it does."""
     assert line or parser.description
 
 
@@ -50,6 +50,6 @@ def test_operator_commands_have_complete_help(
 
 
 def test_the_operator_commands_are_registered() -> None:
-    """status, list, show, retry, doctor and keys appear at the top level."""
+    """status, list, show, retry, doctor, keys and demo appear at the top level."""
     top = {p[0] for p, _, _ in ALL}
-    assert OPERATOR - {"demo"} <= top
+    assert top >= OPERATOR
