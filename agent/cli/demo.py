@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -99,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     story = Story(sys.stderr if args.json else sys.stdout)
     story.out.write(f"lienthong-agent demo in {root}\n")
     started = time.monotonic()
+    signal.signal(signal.SIGTERM, _terminated)  # stop the agents on SIGTERM too, not only Ctrl-C
     try:
         summary = _play(root, story, started + args.timeout, args.keep_running)
     except DemoFailed as exc:
@@ -111,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_summary(summary)
     return EXIT_OK
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwinds through the context managers that stop the agents
 
 
 def _workspace_dir(given: Path | None) -> Path | None:
@@ -267,9 +273,9 @@ def _log_tail(log: Path, lines: int = 5) -> str:
 
 
 def _linger(space: Workspace, story: Story) -> None:
-    print(f"\nRunning until Ctrl-C. Drop documents into {space.sender.folders / 'outbox'}",
-          file=story.out, flush=True)
     try:
+        print(f"\nRunning until Ctrl-C. Drop documents into {space.sender.folders / 'outbox'}",
+              file=story.out, flush=True)
         while True:
             time.sleep(1)
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ import fcntl
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +127,27 @@ def test_demo_refuses_a_used_directory_and_reports_a_timeout(tmp_path: Path) -> 
     assert late.returncode == 1 and "timed out" in late.stderr
     journal = tmp_path / "late" / "agency-a" / "state" / "journal.sqlite3"
     assert not journal.exists() or _unlocked(journal)
+
+
+def test_demo_keep_running_stops_both_agents_on_sigterm(tmp_path: Path) -> None:
+    """--keep-running leaves everything up until a signal; SIGTERM then stops both agents
+    (no orphaned daemon holds a journal) and the demo still exits 0."""
+    workspace = tmp_path / "demo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIENTHONG_")}
+    proc = subprocess.Popen([sys.executable, "-m", "agent", "demo", "--dir", str(workspace),
+                             "--keep-running"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("Running until Ctrl-C"):
+                break
+        journal = workspace / "agency-a" / "state" / "journal.sqlite3"
+        assert not _unlocked(journal)  # the agent is still running
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    for agency in ("agency-a", "agency-b"):
+        assert _unlocked(workspace / agency / "state" / "journal.sqlite3")
