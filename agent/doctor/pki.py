@@ -30,6 +30,8 @@ def check_signing_key(ctx: Context) -> Check:
                        " signing.xml_signature): no key is used")
     try:
         ctx.identity = load_identity(ctx.config, ctx.environ)
+        if ctx.identity is None:
+            raise ConfigError("no signing key is configured (signing.key_file or key_credential)")
     except KeyMaterialError as exc:
         mismatch = "does not belong" in exc.message
         what = "the signing key does not match its certificate" if mismatch else (
