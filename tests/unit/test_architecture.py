@@ -23,7 +23,9 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"core", "errors"},
     "observability": {"core", "errors"},
     "sandbox": {"core", "errors", "observability"},
-    "doctor": {"core", "errors", "signing", "axis", "journal", "files", "config"},
+    "doctor": {
+        "core", "errors", "signing", "axis", "journal", "files", "config", "services", "daemon",
+    },
     "services": {
         "core", "errors", "signing", "axis", "journal", "files", "config", "observability",
     },
