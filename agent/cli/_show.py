@@ -121,9 +121,10 @@ def _receipts_file(record: OutboundRecord, layout: ExchangeLayout | None) -> str
     from agent.files.receipts import receipts_path
 
     try:
-        return str(receipts_path(layout.folders(record.organ_id), record.claim_id))
+        path = receipts_path(layout.folders(record.organ_id), record.claim_id)
     except StorageError:  # an organ no longer in the configuration
         return None
+    return str(path) if path.is_file() else None  # written once the axis accepted it
 
 
 def _inbound(journal: SqliteJournal, record: InboundRecord) -> dict[str, Any]:

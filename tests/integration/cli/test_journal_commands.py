@@ -73,12 +73,17 @@ def test_a_missing_journal_is_reported_and_not_created(cli: Run, tmp_path: Path)
 def test_the_journal_is_found_through_the_configuration(
     cli: Run, items: Items, journal_path: Path, tmp_path: Path
 ) -> None:
-    """--config reads journal.path; show then also names the receipts timeline file."""
+    """--config reads journal.path; show then also names the receipts timeline file, once it
+    exists."""
     config = write_config(tmp_path, journal_path)
-    result = cli("show", f"out:{items.sent}", "--config", str(config), "--json")
+    args = ("show", f"out:{items.sent}", "--config", str(config), "--json")
+    assert cli(*args).json()["receipts_file"] is None
+    timeline = tmp_path / "exchange" / "000.00.13.H53" / "receipts" / "20241105-0130-412.json"
+    timeline.parent.mkdir(parents=True)
+    timeline.write_text("{}")
+    result = cli(*args)
     assert result.code == EXIT_OK
-    assert result.json()["receipts_file"] == str(
-        tmp_path / "exchange" / "000.00.13.H53" / "receipts" / "20241105-0130-412.json")
+    assert result.json()["receipts_file"] == str(timeline)
 
 
 def test_list_shows_documents_both_ways_newest_first(
