@@ -21,7 +21,12 @@ import os
 from pathlib import Path
 
 from agent.core.lifecycle import InboundState, Kind, Step
-from agent.errors import AxisError, LienthongError, ProtocolError, StorageError
+from agent.errors import (
+    LienthongError,
+    ProtocolError,
+    StorageError,
+    VerificationError,
+)
 from agent.files.archive import quarantine
 from agent.files.atomic import disk_errors, fsync_dir
 from agent.files.inbox import find_delivery, inbox_folder_name, record_change, release_spool
@@ -110,7 +115,7 @@ class InboundService:
             verdicts = "; ".join(f"{r.kind} signature on {r.target}: {r.status.value}"
                                  + (f" ({r.error.message})" if r.error else "")
                                  for r in failures)
-            return ProtocolError(
+            return VerificationError(
                 f"signature verification failed: {verdicts}",
                 hint="verification.on_failure is 'quarantine'; ask the sender for a document "
                      "signed with a certificate under a configured trust anchor")
@@ -224,5 +229,3 @@ class InboundService:
                           error=error, sender=record.sender_id, inbox=record.inbox_path,
                           duplicate_of=record.duplicate_of, applied_to=record.applied_to)
 
-
-__all__ = ["InboundService", "AxisError"]
