@@ -33,7 +33,7 @@ from agent.errors import (
     SignatureError,
     StorageError,
 )
-from agent.files.archive import archive_claim, fail_claim
+from agent.files.archive import archive_claim, fail_claim, restore_claim
 from agent.files.atomic import disk_errors
 from agent.files.pickup import claimed_item
 from agent.journal.records import OutboundRecord
@@ -48,7 +48,13 @@ from agent.services.packaging import (
     missing_package,
     prepare_ready_package,
 )
-from agent.services.retrying import ItemHistory, decide, later, retry_policy
+from agent.services.retrying import (
+    ItemHistory,
+    decide,
+    first_attempt,
+    later,
+    retry_policy,
+)
 from agent.services.streams import WatchedStream
 from agent.services.summary import document_finished
 from agent.services.timelines import write_timeline
@@ -77,6 +83,14 @@ class OutboundService:
     def claim_dir(self, record: OutboundRecord) -> Path:
         return self._ctx.organs.folders(record.organ_id).work_outbound / record.claim_id
 
+    def _restore(self, record: OutboundRecord) -> None:
+        """An operator re-queued a failed item (``lienthong-agent retry``): its claim is still in
+        failed/; bring it back into the work area (the old error becomes error.previous.json)."""
+        folders = self._ctx.organs.folders(record.organ_id)
+        if not self.claim_dir(record).exists() and (folders.failed / record.claim_id).is_dir():
+            restore_claim(folders, record.claim_id, folders.work_outbound)
+            log.info("re-queued item restored from failed/", claim=record.claim_id)
+
     def _item(self, record: OutboundRecord) -> ItemFacts:
         item = claimed_item(self.claim_dir(record))
         if item is None:
@@ -90,6 +104,7 @@ class OutboundService:
 
     def validate(self, record: OutboundRecord) -> Flow:
         try:
+            self._restore(record)
             facts = self._item(record)
             self._check_recipients(facts.facts.recipients)
         except DirectoryNotReadyError as exc:
@@ -119,6 +134,7 @@ class OutboundService:
 
     def sign(self, record: OutboundRecord) -> Flow:
         try:
+            self._restore(record)
             path, sha256 = self._build(record)
         except StorageError as exc:
             return self._postpone(record, exc)
@@ -166,6 +182,10 @@ class OutboundService:
 
     def upload(self, record: OutboundRecord) -> Flow:
         ctx, path = self._ctx, self.claim_dir(record) / PACKAGE
+        try:
+            self._restore(record)
+        except StorageError as exc:
+            return self._postpone(record, exc)
         if not path.is_file():
             return self._give_up(record, missing_package(record.claim_id))
         broken = ctx.failpoints.is_broken("mark-sent-before-upload")
@@ -196,7 +216,8 @@ class OutboundService:
         current = ctx.journal.outbound(record.id) or record
         if current.state is not OutboundState.UPLOADING:  # broken variant: already "accepted"
             return Flow.CONTINUE
-        history = ItemHistory(current.attempts, current.created_at, current.last_error)
+        history = ItemHistory(current.attempts, first_attempt(ctx.journal, _K, current),
+                              current.last_error)
         decision = decide(self._policy, history, exc, now, ctx.random())
         info = {**error_info(exc), "message": decision.reason}
         if decision.retry and decision.not_before is not None:

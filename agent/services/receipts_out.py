@@ -34,7 +34,13 @@ from agent.services.context import ServiceContext, error_info
 from agent.services.engine import Flow, Handlers
 from agent.services.organs import FolderSet
 from agent.services.packaging import published_file
-from agent.services.retrying import ItemHistory, decide, later, retry_policy
+from agent.services.retrying import (
+    ItemHistory,
+    decide,
+    first_attempt,
+    later,
+    retry_policy,
+)
 from agent.signing.xmldsig import build_signed_status
 
 log = get_logger(__name__)
@@ -183,7 +189,8 @@ class ReceiptSender:
     def _attempt_failed(self, record: ReceiptOutRecord, exc: LienthongError) -> Flow:
         ctx, now = self._ctx, self._ctx.now()
         current = ctx.journal.receipt_out(record.id) or record
-        history = ItemHistory(current.attempts, current.created_at, current.last_error)
+        history = ItemHistory(current.attempts, first_attempt(ctx.journal, _K, current),
+                              current.last_error)
         decision = decide(self._policy, history, exc, now, ctx.random())
         info = {**error_info(exc), "message": decision.reason}
         if decision.retry and decision.not_before is not None:

@@ -6,7 +6,8 @@ attempts and age; transport errors retry, rejections give up). What the journal 
 
 * failed attempts so far = attempts started minus the one that just failed;
 * the first attempt is taken to be the item's creation (pickup or queueing is followed at once
-  by the first attempt, so the age limit counts from when the văn thư handed it over);
+  by the first attempt, so the age limit counts from when the văn thư handed it over), or its
+  last re-queue by an operator (``lienthong-agent retry`` starts the count again);
 * authentication failures in a row = the failed attempts, when the previous error was one too.
 """
 
@@ -15,10 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Protocol
 
 from agent.config.schema import AgentConfig, ErrorKind
+from agent.core.lifecycle import Kind
 from agent.core.retry import Decision, Jitter, RetryPolicy, RetryState, backoff, next_step
 from agent.errors import AxisAuthError
+from agent.journal.port import Journal
 from agent.journal.records import ErrorInfo
 
 
@@ -48,6 +52,23 @@ class ItemHistory:
     attempts: int  # attempts started, this one included
     created_at: dt.datetime
     last_error: ErrorInfo | None
+
+
+REQUEUE_EVENTS = frozenset({"requeued", "requeued-signed", "requeued-built"})
+
+
+class _Item(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+
+
+def first_attempt(journal: Journal, kind: Kind, item: _Item) -> dt.datetime:
+    """When the current series of attempts began: creation, or the last operator re-queue
+    (read from the item's timeline, only after a failure)."""
+    requeues = [e.at for e in journal.timeline(kind, item.id) if e.event in REQUEUE_EVENTS]
+    return max([item.created_at, *requeues])
 
 
 def decide(

@@ -10,7 +10,7 @@ import pytest
 
 from agent.core.lifecycle import Kind
 
-from .conftest import Axis, NodeFactory, inbox_folders, until
+from .conftest import Axis, NodeFactory, inbox_folders, until, utc
 from .fixtures import DISTRICT, STTTT, drop_folder, metadata
 
 
@@ -140,3 +140,28 @@ def test_a_rejected_upload_goes_to_failed_with_the_axis_reason(
     assert error["hint"]
     [item] = a.items(Kind.OUTBOUND)
     assert item.attempts == 1
+
+
+def test_an_operator_requeue_restores_the_claim_and_sends_the_kept_bytes(
+    make_node: NodeFactory, axis: Axis,
+) -> None:
+    """Given up after its only attempt (max_attempts 1, one 5xx), the item is re-queued as
+    `lienthong-agent retry` does: its claim comes back from failed/ (old error kept as
+    error.previous.json), the same bytes are sent, and it ends in sent/."""
+    a = make_node("a", extra="""
+        retry:
+          max_attempts: 1
+        """)
+    axis.faults({"kind": "5xx", "ops": ["sendEdoc"], "times": 1})
+    drop_folder(a.folders(STTTT).outbox, "412", metadata(to=[DISTRICT]))
+    a.scan()
+    a.drain()
+    [failed] = list(a.folders(STTTT).failed.iterdir())
+    kept = hashlib.sha256((failed / "package.edxml").read_bytes()).hexdigest()
+    [item] = a.items(Kind.OUTBOUND)
+    a.journal.requeue(Kind.OUTBOUND, item.id, utc())
+    a.drain()
+    assert list(a.folders(STTTT).failed.iterdir()) == []
+    [sent] = list(a.folders(STTTT).sent.iterdir())
+    assert (sent / "error.previous.json").is_file()
+    assert [e["sha256"] for e in axis.ledger("accepted")] == [kept]
