@@ -8,8 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from agent.cli import main
 from agent.cli._demo_setup import agencies, prepare
 from agent.cli._demo_watch import document_delivered, wait_for
@@ -40,9 +38,6 @@ def _settled(journal_path: Path) -> Any:
     return lambda: True if _state(journal_path) in ("archived", "failed") else None
 
 
-@pytest.mark.xfail(strict=True, reason="daemon gap (reported): a re-queued outbound item's"
-                   " claim stays in failed/, so the daemon finds neither its kept package"
-                   " ('the kept package ... is missing') nor, unsigned, its item")
 def test_retry_sends_a_given_up_document_again(tmp_path: Path) -> None:
     """The axis refuses the first upload (one 5xx) and the agent, allowed one attempt, gives
     up; `retry out:1` sends the kept bytes again: B gets the document, A archives it in sent/."""
