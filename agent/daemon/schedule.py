@@ -7,6 +7,8 @@ job                 what                                            every
 poll-edoc           getReceivedEdocList(edoc) into the journal      polling.edoc_interval
 poll-status         getReceivedEdocList(status) into the journal    polling.status_interval
 directory           getAgenciesList into the cached directory       directory.sync_interval
+sent-status         getSentEdocList for recipients not yet          polling.sent_status_interval
+                    known as delivered
 rescan              a full scan of outbox/ and status-out/          pickup.rescan_interval
 refresh             journal summary -> metrics and STATUS line      15 s
 ==================  ==============================================  ===========================
@@ -58,6 +60,8 @@ class Schedule:
             services.directory.stale() else None
         self._add("directory", services.directory.sync,
                   config.directory.sync_interval_seconds, None, first_sync)
+        self._add("sent-status", services.delivery_reports.check,
+                  config.polling.sent_status_interval_seconds, jitter, None)
         self._add("rescan", rescan, config.pickup.rescan_interval_seconds, None, None)
         self._add("refresh", refresh, REFRESH_SECONDS, None, now)
 

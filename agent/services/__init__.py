@@ -8,6 +8,7 @@
 ``polling``            list the axis (edoc and status) into the journal
 ``pickup``             claim complete outbox / status-out items into the work area
 ``directory``          synchronise the cached organ directory
+``delivery_reports``   per-recipient delivery state of sent documents (getSentEdocList)
 ``recovery``           start-up reconciliation of the folders with the journal
 ``engine``             run an item's next step until it waits or settles
 ``failpoints``         crash points and broken variants for the test suites ONLY
@@ -26,6 +27,7 @@ from typing import Any
 
 from agent.core.lifecycle import Kind
 from agent.services.context import ServiceContext, SigningSetup
+from agent.services.delivery_reports import DeliveryReports
 from agent.services.directory import DirectorySync
 from agent.services.engine import Engine, Flow
 from agent.services.inbound import InboundService
@@ -49,6 +51,7 @@ class AgentServices:
         self.poller = Poller(ctx)
         self.pickup = Pickup(ctx, self.receipt_sender.take_status)
         self.directory = DirectorySync(ctx)
+        self.delivery_reports = DeliveryReports(ctx)
         self.recovery = Recovery(ctx, self.pickup, self.receipt_sender)
         self.engine = Engine(ctx, {
             **self.outbound.handlers(), **self.inbound.handlers(),
