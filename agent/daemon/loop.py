@@ -32,6 +32,7 @@ from agent.daemon.schedule import Schedule
 from agent.daemon.status import StatusReporter
 from agent.daemon.watcher import PickupThread
 from agent.daemon.wiring import Agent
+from agent.errors import ConfigError, StorageError
 from agent.observability import ObservabilityServer, SystemdNotifier, get_logger, watchdog_interval
 
 log = get_logger(__name__)
@@ -103,17 +104,33 @@ class Daemon:
         return self.shutdown()
 
     def start(self) -> None:
+        """Everything READY=1 promises: the journal is open (locked, migrated, the claims of a
+        crashed run released), the folders are reconciled and writable, the journal answers,
+        the metrics endpoint listens, and the workers, pickup and scheduler run. The axis is
+        not required: documents wait in the journal and are retried."""
         self.agent.services.recovery.run()
-        metrics = self.agent.config.metrics
-        if metrics.enabled:
-            self.server = ObservabilityServer(self.agent.metrics, self.agent.health,
-                                              metrics.host, metrics.port).start()
-            host, port = self.server.address
-            log.info("metrics and health endpoint", url=f"http://{host}:{port}/metrics")
+        self.status.refresh()
+        problem = self.status.folders_problem
+        if problem is not None:
+            raise StorageError(f"the exchange folders cannot be used: {problem}",
+                               hint="give the service user write access (ReadWritePaths=)")
+        self._serve_metrics()
         self.lanes.start()
         self.pickup.start()
         self.schedule.start()
-        self.status.line = "started"
+
+    def _serve_metrics(self) -> None:
+        metrics = self.agent.config.metrics
+        if not metrics.enabled:
+            return
+        try:
+            self.server = ObservabilityServer(self.agent.metrics, self.agent.health,
+                                              metrics.host, metrics.port).start()
+        except OSError as exc:
+            raise ConfigError(f"metrics.listen {metrics.listen} cannot be used: {exc.strerror}",
+                              hint="choose a free port, or disable metrics") from exc
+        host, port = self.server.address
+        log.info("metrics and health endpoint", url=f"http://{host}:{port}/metrics")
 
     def _tick(self) -> None:
         try:
@@ -160,7 +177,7 @@ class Daemon:
         self.pickup.stop()
         self.schedule.stop()
         self.lanes.stop()
-        finished = self._wait(deadline)
+        finished = self._wait(deadline) and self.schedule.wait_idle(deadline)
         if self.server is not None:
             self.server.stop()
         if not finished:

@@ -22,6 +22,8 @@ up.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +46,8 @@ class Schedule:
     ) -> None:
         self._services = services
         self._clock = clock
+        self._running = 0
+        self._running_lock = threading.Lock()
         config = services.ctx.config
         jitter = config.polling.jitter_seconds or None
         self._scheduler = BackgroundScheduler(
@@ -71,13 +75,17 @@ class Schedule:
         options: dict[str, Any] = {"next_run_time": first} if first is not None else {}
         self._scheduler.add_job(self._guarded(name, func), trigger, id=name, name=name, **options)
 
-    @staticmethod
-    def _guarded(name: str, func: Callable[[], Any]) -> Callable[[], None]:
+    def _guarded(self, name: str, func: Callable[[], Any]) -> Callable[[], None]:
         def job() -> None:
+            with self._running_lock:
+                self._running += 1
             try:
                 func()
             except Exception:  # noqa: BLE001 - a job's failure is logged; it runs again later
                 log.exception("scheduled job failed", job=name)
+            finally:
+                with self._running_lock:
+                    self._running -= 1
         return job
 
     def _poll(self, messagetype: MessageType) -> None:
@@ -94,7 +102,17 @@ class Schedule:
         self._scheduler.start()
 
     def stop(self) -> None:
+        """No job starts any more; jobs already running finish (see :meth:`wait_idle`)."""
         self._scheduler.shutdown(wait=False)
+
+    def wait_idle(self, deadline: float) -> bool:
+        """Wait until no job runs, at most until the monotonic ``deadline``."""
+        while time.monotonic() < deadline:
+            with self._running_lock:
+                if self._running == 0:
+                    return True
+            time.sleep(0.05)
+        return False
 
     @property
     def alive(self) -> bool:

@@ -70,9 +70,13 @@ class StatusReporter:
         self.line = self._status_line(summary)
         self._notifier.status(self.line)
 
+    @property
+    def folders_problem(self) -> str | None:
+        return self._folders_ok
+
     def _check_folders(self) -> str | None:
         for folder_set in self._services.ctx.organs.folder_sets():
-            for folder in (folder_set.folders.inbox, folder_set.folders.work):
+            for folder in folder_set.folders.all():
                 if not os.access(folder, os.W_OK):
                     return f"{folder} is not writable"
         return None
