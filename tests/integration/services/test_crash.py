@@ -60,3 +60,22 @@ def test_a_crash_at_each_point_loses_nothing_and_duplicates_nothing(
     assert len([r for r in b.items(Kind.RECEIPT_OUT) if r.label.startswith("01")]) == 1
     for node in (a, b):
         assert _temp_files(node.root / "exchange") == []
+
+
+def test_the_broken_variant_loses_a_document_when_killed_mid_upload(
+    make_node: NodeFactory, axis: Axis,
+) -> None:
+    """``broken:mark-sent-before-upload`` (for the reliability suite's negative test) records
+    the document as accepted before uploading it: a crash during the upload loses it, which a
+    ledger check must notice (A archives it, the axis never accepted it, B receives nothing)."""
+    a = make_node("a", failpoints=Failpoints.parse(
+        "broken:mark-sent-before-upload,during-upload=raise"))
+    b = make_node("b")
+    drop_folder(a.folders(STTTT).outbox, "412", metadata(to=[DISTRICT]))
+    _run_until_crash(a)
+    a.restart()
+    a.cycle()
+    b.cycle()
+    assert [i.state for i in a.items(Kind.OUTBOUND)] == ["archived"]
+    assert axis.ledger("accepted") == []
+    assert inbox_folders(b, DISTRICT) == []
