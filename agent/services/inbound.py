@@ -144,6 +144,7 @@ class InboundService:
             self._record_change(record, earlier)
         applied_to = earlier.id if earlier is not None and kind else None
         ctx.journal.record_delivered(record.id, str(folders.inbox / name), applied_to, ctx.now())
+        ctx.wake(_K, None)  # copies of this document waiting for its delivery are due now
         return Flow.CONTINUE
 
     def _publish(self, record: InboundRecord, name: str) -> None:
