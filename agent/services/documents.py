@@ -19,6 +19,7 @@ from agent.files.atomic import disk_errors
 from agent.files.metadata import OutboundRequest, load_document_folder
 from agent.files.pickup import ItemKind, classify
 from agent.journal.records import DocumentFacts
+from agent.services.checks import check_outgoing
 from agent.services.context import ServiceContext
 from agent.services.limits import parse_limits
 
@@ -65,6 +66,7 @@ def _folder(ctx: ServiceContext, item: Path, folder_organ: str | None) -> ItemFa
 def _package(ctx: ServiceContext, item: Path, folder_organ: str | None) -> ItemFacts:
     with disk_errors(f"read {item.name}"), item.open("rb") as stream:
         package = parse_edoc(stream, DiscardSink(), limits=parse_limits(ctx.config))
+    check_outgoing(ctx.config, package)
     return ItemFacts(item, package_facts(ctx, package, folder_organ), None,
                      bool(package.signatures))
 

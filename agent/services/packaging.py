@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from agent.core.edxml.builder import AttachmentSource, build_edoc
-from agent.core.edxml.model import Organization
+from agent.core.edxml.model import EdocPackage, Organization
 from agent.core.edxml.parser import parse_edoc
 from agent.errors import ExchangeItemError
 from agent.files.atomic import disk_errors, fsync_dir, remove_tree, sha256_file, temp_sibling
 from agent.files.mapping import message_header, trace_list
 from agent.files.metadata import AttachmentFile, OutboundRequest
+from agent.services.checks import check_outgoing
 from agent.services.context import ServiceContext, SigningSetup
 from agent.signing.pdf_sign import sign_pdf
 from agent.signing.xmldsig import build_signed_edoc, sign_stream
@@ -126,6 +127,7 @@ def build_folder_package(
     now, setup = ctx.now(), ctx.signing
     header = message_header(request, ctx.organs.organization(sender_id), recipients)
     trace = trace_list(request, sender_id, ctx.local_now())
+    check_outgoing(ctx.config, EdocPackage(header=header, trace_list=trace))
     temp = _TempFiles(claim_dir)
     final = claim_dir / PACKAGE
     try:

@@ -26,6 +26,7 @@ from agent.errors import PackageError
 from agent.files.atomic import TEMP_PREFIX, disk_errors, fsync_tree, remove_tree
 from agent.files.inbox import ATTACHMENTS, InboxWriter
 from agent.journal.records import DocumentFacts
+from agent.services.checks import check_received
 from agent.services.context import ServiceContext
 from agent.services.limits import parse_limits, zip_limits
 from agent.services.packaging import is_pdf
@@ -69,6 +70,7 @@ def stage(
         writer = InboxWriter(staging)
         writer.add_package(spool, sha256)
         package, reports = _parse(ctx, spool, writer)
+        meta = {**meta, "validation": [str(w) for w in check_received(ctx.config, package)]}
         ctx.failpoints.hit("during-inbox-write")
         described = _attachments(ctx, writer, package.attachments)
         reports += _verify_pdfs(ctx, staging, described)

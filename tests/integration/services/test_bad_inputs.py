@@ -208,3 +208,33 @@ def test_an_item_for_an_organ_this_agent_does_not_serve_is_quarantined(
     assert stray in json.loads((folder / "error.json").read_text())["message"]
     assert len(inbox_folders(b, DISTRICT)) == 1
 
+
+
+def test_a_document_breaking_the_strictness_rules_is_not_sent(make_node: NodeFactory) -> None:
+    """validation.strictness 'standard' (the default) refuses DocumentType/Type 3 before
+    anything leaves; the rule broken is named."""
+    a = make_node("a")
+    drop_folder(a.folders(STTTT).outbox, "412", metadata(
+        to=[DISTRICT], document_type={"name": "Công văn", "type": 3}))
+    error = _failed(a)
+    assert "DocumentType/Type" in "\n".join(error["problems"])
+
+
+@pytest.mark.parametrize("strictness,delivered", [("standard", False), ("lenient", True)])
+def test_a_received_package_without_subject_follows_the_strictness(
+    make_node: NodeFactory, axis: Axis, strictness: str, delivered: bool,
+) -> None:
+    """A package with an empty trích yếu is quarantined at 'standard' and delivered at
+    'lenient'."""
+    b = make_node("b", extra=f"""
+        validation:
+          strictness: {strictness}
+        """)
+    package = re.sub(rb"<edXML:Subject>[^<]*</edXML:Subject>", b"<edXML:Subject></edXML:Subject>",
+                     ALL["edoc-new.edxml"])
+    _post(axis, package)
+    until(lambda: len(b.items(Kind.INBOUND, "acked", "rejected")) == 2, step=b.cycle)
+    assert bool(inbox_folders(b, DISTRICT)) is delivered
+    if not delivered:
+        [folder] = list(b.folders(DISTRICT).quarantine.iterdir())
+        assert "Subject" in json.loads((folder / "error.json").read_text())["message"]
