@@ -70,7 +70,8 @@ def stage(
         writer = InboxWriter(staging)
         writer.add_package(spool, sha256)
         package, reports = _parse(ctx, spool, writer)
-        meta = {**meta, "validation": [str(w) for w in check_received(ctx.config, package)]}
+        meta = {**meta, "validation": [str(w) for w in check_received(ctx.config, package)],
+                "labels": labels(ctx, package)}
         ctx.failpoints.hit("during-inbox-write")
         described = _attachments(ctx, writer, package.attachments)
         reports += _verify_pdfs(ctx, staging, described)
@@ -199,6 +200,19 @@ def _attachment_entry(item: _Delivered, files: dict[str, tuple[str, int]]) -> di
         "file": item.key, "declared_name": info.attachment_name,
         "content_type": info.content_type, "description": info.description,
         "size": size, "sha256": sha256, "unwrapped_from": item.unwrapped_from,
+    }
+
+
+def labels(ctx: ServiceContext, package: EdocPackage) -> dict[str, str | None]:
+    """The configured labels (``mappings``) of the coded values whose meaning is open."""
+    mappings, header = ctx.config.mappings, package.header
+    priority = header.other_info.priority if header.other_info else None
+    doc_type = header.document_type.type if header.document_type else None
+    return {
+        "priority": None if priority is None else mappings.priority.get(priority),
+        "document_type": None if doc_type is None else mappings.document_type.get(doc_type),
+        "steering_type": None if header.steering_type is None
+        else mappings.steering_type.get(header.steering_type),
     }
 
 

@@ -37,6 +37,8 @@ def test_a_document_goes_from_outbox_to_both_inboxes_with_verified_signatures(
         xml = [s for s in doc["signatures"] if s["kind"] == "xml"]
         assert [s["status"] for s in xml] == ["altered-in-transit"]
         assert (folder / "attachments" / "412-STTTT-VP.pdf").is_file()
+        assert doc["labels"]["document_type"] == "Văn bản hành chính"
+        assert doc["validation"] == []
     assert {i.state for i in b.items(Kind.INBOUND)} == {"acked"}
 
 
