@@ -43,14 +43,20 @@ def register(subparsers: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from agent.config import InvalidConfigError
     from agent.daemon import run
-    from agent.errors import ConfigError, JournalError, LienthongError, StorageError
+    from agent.errors import (
+        ConfigError,
+        JournalError,
+        KeyMaterialError,
+        LienthongError,
+        StorageError,
+    )
 
     try:
         return run(args.config)
     except InvalidConfigError as exc:
         print(f"lienthong-agent: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except ConfigError as exc:
+    except (ConfigError, KeyMaterialError) as exc:  # a key that cannot be used is configuration
         print(f"lienthong-agent: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except (JournalError, StorageError) as exc:

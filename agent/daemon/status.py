@@ -23,6 +23,7 @@ from agent.observability import Health, Metrics, SystemdNotifier, freshness_chec
 from agent.services import AgentServices
 
 log = get_logger(__name__)
+WARN_DAYS = 30
 _QUEUES = {Kind.OUTBOUND: "outbox", Kind.INBOUND: "inbound", Kind.RECEIPT_OUT: "receipts",
            Kind.RECEIPT_IN: "receipts-in"}
 
@@ -48,9 +49,23 @@ class StatusReporter:
             lambda: metrics.last_successful_poll("edoc"), max_age, "successful poll"))
         health.add_readiness_check("journal", lambda: self._journal_ok)
         health.add_readiness_check("folders", lambda: self._folders_ok)
-        identity = services.ctx.signing.identity
-        if identity is not None:
-            metrics.set_certificate_expiry("signing", identity.certificate.not_valid_after_utc)
+        self._certificate()
+
+    def _certificate(self) -> None:
+        """The signing certificate's expiry as a metric, and a warning when it is near."""
+        identity = self._services.ctx.signing.identity
+        if identity is None:
+            return
+        cert = identity.certificate
+        self._metrics.set_certificate_expiry("signing", cert.not_valid_after_utc)
+        now = self._services.ctx.now()
+        days = (cert.not_valid_after_utc - now).days
+        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            log.error("the signing certificate is not valid now: documents go to failed/",
+                      not_before=cert.not_valid_before_utc.isoformat(),
+                      not_after=cert.not_valid_after_utc.isoformat())
+        elif days < WARN_DAYS:
+            log.warning("the signing certificate expires soon", days_left=days)
 
     def refresh(self) -> None:
         """Journal summary -> metrics, folder check, STATUS line (a scheduler job)."""
