@@ -14,8 +14,11 @@ from agent.core.edxml.builder import AttachmentSource, build_edoc
 from agent.core.edxml.model import (
     Business,
     BusinessDocType,
+    DocumentCode,
+    DocumentType,
     MessageHeader,
     Organization,
+    PromulgationInfo,
     TraceHeader,
     TraceHeaderList,
 )
@@ -56,9 +59,14 @@ def _rogue_package(pki: Pki) -> bytes:
     identity = SigningIdentity.from_pem(pki.rogue_key.read_bytes(), pki.rogue_chain.read_bytes())
     signed = io.BytesIO()
     sign_pdf(io.BytesIO(pdf()), signed, identity, now=dt.datetime.now(dt.UTC))
-    header = MessageHeader(sender=Organization(organ_id=STTTT),
+    header = MessageHeader(sender=Organization(organ_id=STTTT, organ_name="Sở giả mạo"),
                            recipients=(Organization(organ_id=DISTRICT),),
-                           document_id=f"{STTTT},2024/11/06,500/ROGUE", subject="Giả mạo")
+                           document_id=f"{STTTT},2024/11/06,500/ROGUE",
+                           code=DocumentCode(code_number="500", code_notation="ROGUE"),
+                           promulgation_info=PromulgationInfo(
+                               promulgation_date=dt.date(2024, 11, 6)),
+                           document_type=DocumentType(type=1, type_name="Công văn"),
+                           subject="Giả mạo")
     trace = TraceHeaderList(trace_headers=(TraceHeader(organ_id=STTTT,
                                                        timestamp=dt.datetime(2024, 11, 6)),),
                             business=Business(document_id=header.document_id,
