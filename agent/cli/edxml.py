@@ -4,9 +4,10 @@
     Parses the package (edoc or status) and prints its header, business type (new / recall /
     update / replace), each attachment with its size, SHA-256 and the name it would be delivered
     under (after the name policy and the one-entry ZIP rule), the ``Signature`` elements found, a
-    ``signatures`` section for verification results (filled by ``edxml verify`` once installed),
-    and the validation problems. Exit 0 only when the package parses and has no error-level
-    problem; 1 otherwise (with ``--json`` the error is in the JSON as well).
+    ``signatures`` section with the verdict of the XML signature and of every PDF attachment's
+    signatures (judged against ``--trust`` anchors; without them an intact signature shows as
+    ``untrusted``), and the validation problems. Exit 0 only when the package parses and has no
+    error-level problem; 1 otherwise (with ``--json`` the error is in the JSON as well).
 
 ``edxml build --metadata META.yaml|META.json [--attachment FILE ...] -o OUT``
     Writes a package. The metadata file mirrors the model, keys are the model's field names::
@@ -41,15 +42,13 @@
     ISO forms and YAML dates work too. ``inspect --json`` prints ``header`` and ``trace_list`` in
     this same form. Unknown keys are refused with their path.
 
-``edxml sign`` / ``edxml verify`` are registered by ``agent.cli.edxml_sign`` /
-``agent.cli.edxml_verify`` when those modules exist (see :data:`EXTENSIONS`).
+``edxml sign`` / ``edxml verify`` live in ``agent.cli.edxml_sign`` / ``agent.cli.edxml_verify``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import io
 import json
 import mimetypes
@@ -61,16 +60,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
-from agent.cli import EXIT_INVALID, EXIT_OK
+from agent.cli import EXIT_INVALID, EXIT_OK, edxml_sign, edxml_verify
 from agent.errors import LienthongError
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
-    from agent.core.edxml import AttachmentSource, EdocPackage, StatusPackage
+    from agent.core.edxml import AttachmentSource, EdocPackage
+    from agent.signing.trust import TrustPolicy
 
-# Modules that add subcommands under `edxml` (their `register(edxml_subparsers)` is called).
-EXTENSIONS: tuple[str, ...] = ("agent.cli.edxml_sign", "agent.cli.edxml_verify")
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 _ATTACHMENT_KEYS = frozenset(
     {"file", "name", "content_type", "description", "content_id", "field_name", "mime_type"}
@@ -87,14 +85,8 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="edxml_command", metavar="ACTION", required=True)
     _register_inspect(sub)
     _register_build(sub)
-    for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # not built yet
-        module.register(sub)
+    edxml_sign.register(sub)
+    edxml_verify.register(sub)
 
 
 def _register_inspect(sub: Any) -> None:
@@ -112,6 +104,7 @@ def _register_inspect(sub: Any) -> None:
         default="bkav",
         help="validation level (default bkav; strict adds organ-code and name warnings)",
     )
+    edxml_verify.add_trust_arguments(p, required=False)
     p.set_defaults(func=_inspect)
 
 
@@ -160,7 +153,7 @@ class _SpoolSink:
 
 def _inspect(args: argparse.Namespace) -> int:
     try:
-        report = inspect_file(args.file, args.level)
+        report = inspect_file(args.file, args.level, edxml_verify.trust_policy(args))
     except LienthongError as exc:
         if not args.json:
             raise
@@ -176,7 +169,9 @@ def _inspect(args: argparse.Namespace) -> int:
     return EXIT_OK if report["valid"] else EXIT_INVALID
 
 
-def inspect_file(path: Path, level: str = "bkav") -> dict[str, Any]:
+def inspect_file(
+    path: Path, level: str = "bkav", trust: TrustPolicy | None = None
+) -> dict[str, Any]:
     """Parse ``path`` and return the JSON-ready report ``edxml inspect`` prints."""
     from agent.core.edxml import EdocPackage, parse_package, to_plain, validate
 
@@ -198,25 +193,10 @@ def inspect_file(path: Path, level: str = "bkav") -> dict[str, Any]:
     finally:
         sink.close()
     report["signature_elements"] = [to_plain(s) for s in package.signatures]
-    report["signatures"] = signature_reports(path, package)
+    report["signatures"] = edxml_verify.signature_reports(path, trust)
     report["problems"] = problems
     report["valid"] = not any(p["severity"] == "error" for p in problems)
     return report
-
-
-def signature_reports(path: Path, package: EdocPackage | StatusPackage) -> list[dict[str, Any]]:
-    """Verification results for the package (XML) and its PDFs (PAdES).
-
-    Empty until ``agent.cli.edxml_verify`` provides ``signature_reports(path, package)``.
-    """
-    try:
-        module = importlib.import_module("agent.cli.edxml_verify")
-    except ModuleNotFoundError as exc:
-        if exc.name != "agent.cli.edxml_verify":
-            raise
-        return []
-    reports: list[dict[str, Any]] = module.signature_reports(path, package)
-    return reports
 
 
 def _edoc_facts(

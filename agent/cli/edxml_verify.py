@@ -1,16 +1,21 @@
-"""``lienthong-agent edxml verify``: check a package's XML signature.
+"""``lienthong-agent edxml verify``: check every signature of a package.
 
 ``edxml verify FILE --trust CA.pem [--trust ...] [--crl CRL ...] [--require-crl] [--at TIME]
-[--json]``
+[--after-axis] [--json]``
 
-Prints one verdict: ``valid``, ``invalid``, ``untrusted``, ``revoked``, ``expired``,
-``not-yet-valid``, ``unsigned`` or ``altered-in-transit`` (the national axis rewrote the envelope,
-AXIS.md §9: expected after the axis and not an attack by itself; check the PDF's signature).
-The certificate is judged at the signing time: the sender's own TraceHeader Timestamp (Vietnam
-time), capped at ``--at`` (default: now). Exit 0 only when the signature is valid.
+Judges the XML signature on the package and the PAdES signatures inside its PDF attachments (after
+unwrapping one-entry ZIP attachments as a receiver does). Each verdict is ``valid``, ``invalid``,
+``untrusted``, ``revoked``, ``expired``, ``not-yet-valid``, ``unsigned`` or, for the XML signature,
+``altered-in-transit`` (the national axis rewrote the envelope, AXIS.md §9: expected after the
+axis and not an attack by itself). The XML signature's certificate is judged at the sender's own
+TraceHeader Timestamp (Vietnam time), a PDF signature's at its signing time; both capped at
+``--at`` (default: now).
 
-:func:`signature_reports` also serves ``edxml inspect``, which has no trust anchors: an intact
-signature shows there as ``untrusted``.
+Exit 0 only when the file is valid: at least one valid signature and none that fails (an
+``unsigned`` verdict does not fail by itself; ``--after-axis`` also tolerates an XML
+``altered-in-transit`` verdict, for packages received through the national axis).
+
+:func:`signature_reports` also serves ``edxml inspect``.
 """
 
 from __future__ import annotations
@@ -24,21 +29,37 @@ from typing import TYPE_CHECKING, Any
 from agent.cli import EXIT_INVALID, EXIT_OK
 
 if TYPE_CHECKING:
-    from agent.core.edxml import EdocPackage, StatusPackage
     from agent.signing.report import SignatureReport
+    from agent.signing.trust import TrustPolicy
 
 
 def register(sub: Any) -> None:
     """Add ``verify`` under ``edxml``."""
     p = sub.add_parser(
         "verify",
-        help="check the package's XML signature against trust anchors",
-        description="Verify the XML signature of an edXML package. Exit 0 only when valid.",
+        help="check the package's XML signature and its PDFs' signatures against trust anchors",
+        description="Verify every signature of an edXML package: the XML signature on the package "
+        "and the PAdES signatures inside its PDF attachments. Exit 0 only when the file is valid: "
+        "at least one valid signature and none that fails.",
     )
     p.add_argument("file", type=Path, help="the .edxml package")
+    add_trust_arguments(p, required=True)
     p.add_argument(
-        "--trust", type=Path, action="append", required=True, metavar="CA.pem",
-        help="trust anchor certificates (PEM bundle or DER); repeat for several",
+        "--after-axis", action="store_true",
+        help="the package came through the national axis: an XML 'altered-in-transit' verdict "
+        "does not fail the file (the PDF signatures must hold)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_verify)
+
+
+def add_trust_arguments(p: argparse.ArgumentParser, *, required: bool) -> None:
+    """``--trust``, ``--crl``, ``--require-crl`` and ``--at``, shared with ``edxml inspect``."""
+    p.add_argument(
+        "--trust", type=Path, action="append", required=required, default=None,
+        metavar="CA.pem",
+        help="trust anchor certificates (PEM bundle or DER); repeat for several"
+        + ("" if required else "; without any, intact signatures show as untrusted"),
     )
     p.add_argument("--crl", type=Path, action="append", default=[], help="a CRL (PEM or DER)")
     p.add_argument(
@@ -49,8 +70,15 @@ def register(sub: Any) -> None:
         "--at", type=_moment, metavar="TIME",
         help="judge as of this moment (ISO 8601 with offset; default: now)",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=_verify)
+
+
+def trust_policy(args: argparse.Namespace) -> TrustPolicy:
+    """The trust policy the arguments describe (no anchors when ``--trust`` is absent)."""
+    from agent.signing.trust import TrustPolicy
+
+    return TrustPolicy.from_pem_files(
+        args.trust or [], args.crl, require_revocation_info=args.require_crl
+    )
 
 
 def _moment(text: str) -> dt.datetime:
@@ -64,24 +92,30 @@ def _moment(text: str) -> dt.datetime:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from agent.signing.trust import TrustPolicy
-    from agent.signing.xmldsig import verify_file
+    from agent.signing.package import file_is_valid, verify_package
 
-    trust = TrustPolicy.from_pem_files(
-        args.trust, args.crl, require_revocation_info=args.require_crl
-    )
-    report = verify_file(args.file, trust, args.at or dt.datetime.now(dt.UTC))
+    now = args.at or dt.datetime.now(dt.UTC)
+    reports = verify_package(args.file, trust_policy(args), now).reports
+    valid = file_is_valid(reports, after_axis=args.after_axis)
     if args.json:
-        output = {"file": str(args.file), **report.to_dict()}
+        output = {
+            "file": str(args.file),
+            "valid": valid,
+            "signatures": [r.to_dict() for r in reports],
+        }
         print(json.dumps(output, ensure_ascii=False, indent=2))
     else:
-        print(describe(args.file, report))
-    return EXIT_OK if report.ok else EXIT_INVALID
+        print("\n".join(describe(r) for r in reports))
+        print(f"{args.file}: {'valid' if valid else 'NOT valid'}")
+    return EXIT_OK if valid else EXIT_INVALID
 
 
-def describe(path: Path, report: SignatureReport) -> str:
-    """The human-readable verdict, a few lines."""
-    lines = [f"XML signature of {path}: {report.status.value}"]
+def describe(report: SignatureReport) -> str:
+    """The human-readable verdict of one signature, a few lines."""
+    what = "XML signature on the package" if report.kind == "xml" else (
+        f"PDF signature #{report.index + 1} in {report.target}"
+    )
+    lines = [f"{what}: {report.status.value}"]
     details = dict(report.details)
     if report.signer_subject:
         lines.append(f"  signer:       {report.signer_subject}")
@@ -89,21 +123,23 @@ def describe(path: Path, report: SignatureReport) -> str:
         lines.append(f"  claimed by:   {details['claimed_signer']} (not verified)")
     if report.signing_time:
         source = details.get("signing_time_source", "")
-        lines.append(f"  signing time: {report.signing_time.isoformat()} ({source})")
+        suffix = f" ({source})" if source else ""
+        lines.append(f"  signing time: {report.signing_time.isoformat()}{suffix}")
     if report.error is not None:
         lines.append(f"  reason:       {report.error.message}")
         if report.error.hint:
             lines.append(f"  hint:         {report.error.hint}")
-    for key in ("transit_marks", "signed_info_authentic", "revocation_checked"):
+    for key in ("transit_marks", "signed_info_authentic", "revocation_checked", "coverage"):
         if key in details:
             lines.append(f"  {key.replace('_', ' ')}: {details[key]}")
     return "\n".join(lines)
 
 
-def signature_reports(path: Path, package: EdocPackage | StatusPackage) -> list[dict[str, Any]]:
-    """For ``edxml inspect``: the XML signature's report, judged without trust anchors."""
+def signature_reports(path: Path, trust: TrustPolicy | None = None) -> list[dict[str, Any]]:
+    """For ``edxml inspect``: every signature's report (no anchors: intact shows untrusted)."""
+    from agent.signing.package import verify_package
     from agent.signing.trust import TrustPolicy
-    from agent.signing.xmldsig import verify_file
 
-    report = verify_file(path, TrustPolicy([]), dt.datetime.now(dt.UTC))
-    return [report.to_dict()]
+    policy = trust if trust is not None else TrustPolicy([])
+    result = verify_package(path, policy, dt.datetime.now(dt.UTC))
+    return [r.to_dict() for r in result.reports]
