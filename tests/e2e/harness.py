@@ -62,7 +62,8 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 class SandboxProcess:
-    def __init__(self, directory: Path, faults: Sequence[str] = ()) -> None:
+    def __init__(self, directory: Path, faults: Sequence[str] = (),
+                 extra_args: Sequence[str] = ()) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         port_file = directory / "port"
@@ -75,6 +76,7 @@ class SandboxProcess:
             command += ["--organ", f"{organ.code}@{organ.system_id}={organ.name}"]
         for spec in faults:
             command += ["--fault", spec]
+        command += list(extra_args)  # e.g. --max-skew, --log-level (tests/reliability, bench)
         self.log = directory / "sandbox.log"
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(command, cwd=REPO, env=clean_env(), stdout=out,
@@ -144,35 +146,41 @@ class AgentProcess:
 
     def __init__(self, root: Path, *, name: str, sandbox: SandboxProcess, pki: Pki,
                  system: str, organs: Sequence[str], key: Path, chain: Path,
-                 extra: str = "") -> None:
+                 extra: str = "", log_level: str = "debug") -> None:
         self.root, self.name, self.organs = root, name, list(organs)
         text = agent_yaml(base_url=sandbox.url, system=system, organs=organs, root=root,
                           key=key, chain=chain, trust_root=pki.root,
-                          extra="logging: {format: json, level: debug}\n" + extra)
+                          extra=f"logging: {{format: json, level: {log_level}}}\n" + extra)
         self.config = write_agent_config(root, SECRETS.get(system, "unknown-secret"), text)
         self.proc: subprocess.Popen[bytes] | None = None
         self.notify: Notifications | None = None
         self.runs = 0
+        self.started = 0.0  # time.monotonic() of the last start
+        self.ready_seconds: float | None = None  # from that start to READY=1
 
     @property
     def log(self) -> Path:
         return self.root / f"run-{self.runs}.log"
 
     def start(self, *, failpoints: str | None = None, wait_ready: bool = True,
-              env: dict[str, str] | None = None) -> AgentProcess:
+              env: dict[str, str] | None = None, prefix: Sequence[str] = ()) -> AgentProcess:
+        """Start the daemon (``prefix``: a wrapper command such as ``faketime``); with
+        ``wait_ready`` return once it sent READY=1 (``ready_seconds``: how long it took)."""
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self.runs += 1
         self.notify = Notifications()
         extra = {"NOTIFY_SOCKET": str(self.notify.path), **(env or {})}
         if failpoints:
             extra["LIENTHONG_FAILPOINTS"] = failpoints
+        self.started = time.monotonic()
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "agent", "run", "--config", str(self.config)],
+                [*prefix, sys.executable, "-m", "agent", "run", "--config", str(self.config)],
                 cwd=self.root, env=clean_env(**extra), stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL)
         if wait_ready:
-            wait_for(lambda: self._ready_or_dead(), 20, f"{self.name} READY=1")
+            wait_for(lambda: self._ready_or_dead(), 20, f"{self.name} READY=1", interval=0.005)
+            self.ready_seconds = time.monotonic() - self.started
             assert self.proc.poll() is None, f"{self.name} exited: {self.tail()}"
         return self
 
