@@ -1,14 +1,18 @@
 """``show REF``: one item of the journal as a JSON-ready view, and its text rendering.
 
-The view is built from the journal's records and timeline only (the files are not read): facts,
-recipients with delivery and progress, receipts with their meaning, time and staff, and every
-event of the timeline. docs/cli.md#show documents the shape.
+The view is built from the journal's records and timeline: facts, recipients with delivery and
+progress, receipts with their meaning, time and staff, and every event of the timeline. Two files
+are read when they exist: a sent document's receipts timeline, and a received document's
+``document.json`` in its inbox folder (each signature's verdict). docs/cli.md#show documents the
+shape.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.cli._output import clip, error_text, iso, local, table
@@ -136,7 +140,31 @@ def _inbound(journal: SqliteJournal, record: InboundRecord) -> dict[str, Any]:
             sent.append(_receipt_sent(answer))
     return {**_document(record), "sender_id": record.sender_id, "inbox_path": record.inbox_path,
             "duplicate_of": _ref(Kind.INBOUND, record.duplicate_of),
-            "applied_to": _ref(Kind.INBOUND, record.applied_to), "receipts_sent": sent}
+            "applied_to": _ref(Kind.INBOUND, record.applied_to), "receipts_sent": sent,
+            "signatures": signatures(record.inbox_path)}
+
+
+def signatures(inbox_path: str | None) -> list[dict[str, Any]] | None:
+    """Each signature's verdict from the inbox folder's ``document.json``; None when there is
+    no folder, or the document system has taken it away."""
+    if not inbox_path:
+        return None
+    try:
+        data = json.loads((Path(inbox_path) / "document.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    found = data.get("signatures") if isinstance(data, dict) else None
+    if not isinstance(found, list):
+        return None
+    return [_verdict(s) for s in found if isinstance(s, dict)]
+
+
+def _verdict(report: Mapping[str, Any]) -> dict[str, Any]:
+    error = report.get("error")
+    return {"kind": report.get("kind"), "target": report.get("target"),
+            "status": report.get("status"), "signer": report.get("signer_subject"),
+            "signing_time": report.get("signing_time"),
+            "error": error.get("message") if isinstance(error, dict) else None}
 
 
 def _receipt_sent(answer: ReceiptOutRecord) -> dict[str, Any]:
@@ -207,6 +235,8 @@ def render_view(view: Mapping[str, Any]) -> str:
             ["ORGAN", "DELIVERY", "PROGRESS", "CHANGE"],
             [[r["organ_id"], r["delivery"], _code(r["progress"]), r["change"]]
              for r in view["recipients"]]))
+    if view.get("inbox_path") and view.get("kind") == "inbound":
+        parts.append(_signatures_text(view.get("signatures")))
     if view.get("receipts_sent"):
         parts.append("Receipts sent:\n" + table(
             ["REF", "CODE", "STATE", "STATUS TIME", "STAFF"],
@@ -217,6 +247,17 @@ def render_view(view: Mapping[str, Any]) -> str:
         [[_local(e["at"]), e["event"], e["state"], e["organ_id"], _code(e["code"]),
           clip(_detail(e["detail"]), 60)] for e in view["timeline"]]))
     return "\n\n".join(parts)
+
+
+def _signatures_text(verdicts: list[dict[str, Any]] | None) -> str:
+    if verdicts is None:
+        return "Signatures: unknown (no document.json in the inbox folder: taken away?)"
+    if not verdicts:
+        return "Signatures: none"
+    return "Signatures:\n" + table(
+        ["KIND", "TARGET", "STATUS", "SIGNER", "SIGNED AT"],
+        [[v["kind"], clip(str(v["target"] or ""), 30), v["status"],
+          clip(str(v["signer"] or ""), 50), _local(v["signing_time"])] for v in verdicts])
 
 
 def _facts(view: Mapping[str, Any]) -> str:

@@ -1,7 +1,9 @@
 """``lienthong-agent status``: queues, the oldest pending item, polls, failures, the directory.
 
-Read from the journal beside a running daemon (never locked, never written). ``--json`` prints
-the shape documented in docs/cli.md.
+Read from the journal beside a running daemon (never locked, never written). Whether the agent
+runs is told by the journal's lock file: the daemon holds an exclusive lock on it; ``status``
+tries a non-blocking shared lock and releases it at once. ``--json`` prints the shape documented
+in docs/cli.md.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.cli import EXIT_OK
@@ -23,6 +26,7 @@ from agent.cli._output import (
 )
 from agent.cli._state import State, add_state_options, utc_now, with_journal
 from agent.core.lifecycle import MACHINES, Kind
+from agent.errors import JournalError
 
 if TYPE_CHECKING:
     from agent.journal import ItemSummary, JournalSummary, PollRecord, SqliteJournal
@@ -62,10 +66,11 @@ def register(subparsers: Any) -> None:
     """Add ``status`` to the top-level parser."""
     parser = subparsers.add_parser(
         "status",
-        help="queues, oldest pending item, last polls, failures, directory",
+        help="is the agent running; queues, oldest pending item, last polls, failures",
         description="Summarise the journal: items per direction and state, the oldest item still"
         " pending and its age, items being retried and failed, the last successful poll of each"
-        " kind, and the cached organ directory (size, last synchronisation). Safe while the"
+        " kind, the cached organ directory (size, last synchronisation), and whether the agent is"
+        " running (it holds the journal's lock). Safe while the"
         " daemon runs. Exit 0, or 3 (configuration) / 4 (no journal).",
         epilog="JSON shape: docs/cli.md#status",
     )
@@ -96,6 +101,7 @@ def build_report(journal: SqliteJournal, state: State, now: dt.datetime) -> dict
     return {
         "journal": str(state.journal_path),
         "now": iso(now),
+        "agent": agent_state(state.journal_path),
         "queues": {kind.value: _queue(summary, kind, now) for kind in Kind},
         "polls": [_poll(p, now) for p in summary.polls],
         "directory": {
@@ -105,6 +111,17 @@ def build_report(journal: SqliteJournal, state: State, now: dt.datetime) -> dict
         },
         "failures": [item_json(i) for i in recent_failures(journal)],
     }
+
+
+def agent_state(journal_path: Path) -> dict[str, Any]:
+    """Whether the daemon runs: it holds the journal's lock (probed, released at once)."""
+    from agent.journal.sqlite import lock_holder
+
+    try:
+        running, pid = lock_holder(journal_path)
+    except JournalError as exc:
+        return {"running": None, "pid": None, "detail": str(exc)}
+    return {"running": running, "pid": pid, "detail": None}
 
 
 def _queue(summary: JournalSummary, kind: Kind, now: dt.datetime) -> dict[str, Any]:
@@ -168,10 +185,20 @@ def item_json(item: ItemSummary) -> dict[str, Any]:
 
 def render(report: Mapping[str, Any], now: dt.datetime) -> str:
     """The text ``status`` prints."""
-    parts = [f"Journal {report['journal']}", _queues_table(report["queues"], now),
-             _states_lines(report["queues"]), _polls_table(report["polls"], now),
-             _directory_line(report["directory"], now), _failures_lines(report["failures"])]
+    head = f"Journal {report['journal']}\n{_agent_line(report['agent'])}"
+    parts = [head, _queues_table(report["queues"], now), _states_lines(report["queues"]),
+             _polls_table(report["polls"], now), _directory_line(report["directory"], now),
+             _failures_lines(report["failures"])]
     return "\n\n".join(p for p in parts if p)
+
+
+def _agent_line(agent: Mapping[str, Any]) -> str:
+    if agent["running"] is None:
+        return f"Agent: unknown ({agent['detail']})"
+    if not agent["running"]:
+        return ("Agent: not running (no process holds the journal; start it: systemctl start"
+                " lienthong-agent)")
+    return "Agent: running" + (f" (pid {agent['pid']})" if agent["pid"] else "")
 
 
 def _queues_table(queues: Mapping[str, Any], now: dt.datetime) -> str:

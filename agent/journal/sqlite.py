@@ -98,7 +98,33 @@ def _lock(db: Path) -> int:
             f"another lienthong-agent is using the journal {db}",
             hint="stop the other daemon, or point this one at its own state directory",
         ) from None
+    os.ftruncate(fd, 0)  # the holder's pid, for `status` (lock_holder)
+    os.write(fd, f"{os.getpid()}\n".encode())
     return fd
+
+
+def lock_holder(path: str | os.PathLike[str]) -> tuple[bool, int | None]:
+    """Whether a process (a running daemon) holds the journal's lock, and its pid if it wrote
+    one. Probes with a non-blocking shared lock released at once; never creates the lock file.
+    JournalError when the lock file exists but cannot be opened (another user's, say)."""
+    lock = Path(f"{path}.lock")
+    try:
+        fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False, None
+    except OSError as exc:
+        raise JournalError(f"cannot read the journal's lock file {lock}: {exc.strerror}",
+                           hint="run this as the agent's user, or as root") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        text = os.read(fd, 32).decode("ascii", "replace").strip()
+        return True, int(text) if text.isdigit() else None
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False, None
+    finally:
+        os.close(fd)
 
 
 def _connect(db: Path) -> sqlite3.Connection:

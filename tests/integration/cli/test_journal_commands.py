@@ -3,12 +3,18 @@ each interesting state, run in-process as the operator would run them."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 from pathlib import Path
 
 import pytest
 
 from agent.cli import EXIT_INVALID, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
-from agent.journal import SqliteJournal
+from agent.core.lifecycle import Kind
+from agent.errors import JournalError
+from agent.journal import DocumentFacts, SqliteJournal
+from agent.signing.report import SignatureReport, SignatureStatus
 
 from .conftest import Run, write_config
 from .journal_fixture import DISTRICT, Items, at
@@ -217,3 +223,60 @@ def test_retry_refuses_what_is_not_a_failed_send(
     result = cli("retry", item, "--journal", str(journal_path))
     assert result.code == EXIT_INVALID and reason in result.err
     assert cli("list", "--journal", str(journal_path), "--json").out == before
+
+
+def test_status_tells_whether_the_agent_is_running(
+    cli: Run, items: Items, journal_path: Path
+) -> None:
+    """Nobody holds the journal's lock: not running. With the lock held as the daemon holds it:
+    running, with the holder's pid. The probe leaves the lock to its holder."""
+    idle = cli("status", "--journal", str(journal_path), "--json").json()["agent"]
+    assert (idle["running"], idle["pid"]) == (False, None)
+    assert "Agent: not running" in cli("status", "--journal", str(journal_path)).out
+    daemon = SqliteJournal.open(journal_path)  # exclusive, as `run` opens it
+    try:
+        busy = cli("status", "--journal", str(journal_path), "--json").json()["agent"]
+        text = cli("status", "--journal", str(journal_path)).out
+        with pytest.raises(JournalError, match="another lienthong-agent"):
+            SqliteJournal.open(journal_path)  # the probe did not take the lock away
+    finally:
+        daemon.close()
+    assert (busy["running"], busy["pid"]) == (True, os.getpid())
+    assert f"Agent: running (pid {os.getpid()})" in text
+
+
+def test_show_a_received_document_with_its_signature_verdicts(
+    cli: Run, tmp_path: Path, journal_path: Path
+) -> None:
+    """The verdict of each signature, read from document.json in the inbox folder, is in show's
+    JSON and text; when the folder is gone, show says the verdicts are unknown."""
+    folder = tmp_path / "inbox" / "77-UBND-VP__68ed"
+    folder.mkdir(parents=True)
+    signed = dt.datetime(2024, 11, 4, 8, 0, tzinfo=dt.UTC)
+    reports = [
+        SignatureReport("xml", "package", SignatureStatus.VALID, "CN=UBND huyện Bến Cầu", signed),
+        SignatureReport("pdf", "77-UBND-VP.pdf", SignatureStatus.UNTRUSTED, "CN=Someone"),
+    ]
+    (folder / "document.json").write_text(json.dumps(
+        {"format": 1, "signatures": [r.to_dict() for r in reports]}), encoding="utf-8")
+    journal = SqliteJournal.open(journal_path)
+    try:
+        listed = journal.record_listed(Kind.INBOUND, DISTRICT, "68ed", at(0))
+        journal.record_fetched(Kind.INBOUND, listed.id, "/spool/x", "11" * 32, at(1))
+        journal.record_verified(listed.id, DocumentFacts(
+            document_id="000.00.31.H53,2024/11/04,77/UBND-VP", sender_id=DISTRICT,
+            recipients=("000.00.13.H53",)), at(2))
+        journal.record_delivered(listed.id, str(folder), None, at(3))
+    finally:
+        journal.close()
+    args = ("show", f"in:{listed.id}", "--journal", str(journal_path))
+    view = cli(*args, "--json").json()
+    assert [(s["kind"], s["target"], s["status"], s["signer"]) for s in view["signatures"]] == [
+        ("xml", "package", "valid", "CN=UBND huyện Bến Cầu"),
+        ("pdf", "77-UBND-VP.pdf", "untrusted", "CN=Someone")]
+    assert view["signatures"][0]["signing_time"] == signed.isoformat()
+    text = cli(*args).out
+    assert "Signatures:" in text and "untrusted" in text and "CN=UBND huyện Bến Cầu" in text
+    (folder / "document.json").unlink()  # the document system took the folder's content
+    assert cli(*args, "--json").json()["signatures"] is None
+    assert "Signatures: unknown" in cli(*args).out
