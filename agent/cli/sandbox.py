@@ -41,7 +41,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run_server)
     sub = parser.add_subparsers(dest="sandbox_command", metavar="ACTION")
     _register_agency(sub)
-    codes = sub.add_parser("error-codes", help="print the error-code table in force")
+    codes = sub.add_parser(
+        "error-codes", help="print the error-code table in force",
+        description="Print the error codes the sandbox answers with (ErrorCode, name, ErrorDesc):"
+        " the built-in table, or the table as overridden by `sandbox --error-table FILE"
+        " error-codes`. Exit 0.")
     codes.add_argument("--json", action="store_true", help="print JSON")
     codes.set_defaults(func=print_error_codes)
 
@@ -135,21 +139,32 @@ def _add_fault_options(p: argparse.ArgumentParser) -> None:
 
 
 def _register_agency(sub: Any) -> None:
-    agency = sub.add_parser("agency", help="manage the organs of the registry in --data-dir")
+    agency = sub.add_parser(
+        "agency", help="manage the organs of the registry in --data-dir",
+        description="Add, list, lock, unlock or delete the organs (mã định danh) registered in the"
+        " sandbox's registry in --data-dir; changes survive restarts and may be made while the"
+        " server runs. docs/sandbox.md §4.")
     actions = agency.add_subparsers(dest="agency_command", metavar="ACTION", required=True)
-    add = actions.add_parser("add", help="register (or update) an organ under a system")
+    add = actions.add_parser(
+        "add", help="register (or update) an organ under a system",
+        description="Register an organ under a connected system, or update its name, parent,"
+        " e-mail and lock; it appears in getAgenciesList and can send and receive. Exit 0.")
     add.add_argument("code", help="mã định danh, e.g. 000.22.31.H53")
     add.add_argument("--system", required=True, help="the system id it is registered under")
     add.add_argument("--name", default="", help="the organ's name")
     add.add_argument("--pcode", default="", help="parent code (default: computed from the code)")
     add.add_argument("--mail", default="", help="e-mail address")
     add.add_argument("--locked", action="store_true", help="register it locked")
-    lst = actions.add_parser("list", help="list the organs")
+    lst = actions.add_parser(
+        "list", help="list the organs",
+        description="List the registered organs: code, system, name, parent, locked or deleted."
+        " Exit 0.")
     lst.add_argument("--json", action="store_true", help="print JSON")
     lst.add_argument("--all", action="store_true", help="include deleted organs")
     for name, text in (("lock", "lock an organ (it can no longer receive)"),
                        ("unlock", "unlock an organ"), ("delete", "delete an organ (soft)")):
-        action = actions.add_parser(name, help=text)
+        action = actions.add_parser(name, help=text, description=text[0].upper() + text[1:]
+                                    + ". Exit 0, or 1 when the organ is not registered.")
         action.add_argument("code", help="mã định danh")
     for action in actions.choices.values():
         action.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,

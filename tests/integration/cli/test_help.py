@@ -1,5 +1,5 @@
-"""Every subcommand documents itself: a help line in the command list, and for the operator
-commands a description, an epilog or exit codes, and a help text on every option."""
+"""Every subcommand documents itself: a help line in the command list, a description in its
+own ``--help``, and a help text on every option, down to ``sandbox agency add``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from agent.cli import build_parser
 
-OPERATOR = {"status", "list", "show", "retry", "doctor", "keys", "demo"}
+OPERATOR = {"status", "list", "show", "retry", "send", "doctor", "keys", "demo"}
 
 
 def _subcommands(
@@ -35,14 +35,15 @@ def test_every_subcommand_has_a_help_line(
     assert line or parser.description
 
 
-MINE = [(p, s) for p, s, _ in ALL if p[0] in OPERATOR]
+EVERY = [(p, s) for p, s, _ in ALL]
 
 
-@pytest.mark.parametrize(("path", "parser"), MINE, ids=[" ".join(p) for p, _ in MINE])
-def test_operator_commands_have_complete_help(
+@pytest.mark.parametrize(("path", "parser"), EVERY, ids=[" ".join(p) for p, _ in EVERY])
+def test_every_command_has_complete_help(
     path: tuple[str, ...], parser: argparse.ArgumentParser
 ) -> None:
-    """The operator commands have a description and a help text on every option."""
+    """Every command and subcommand of the whole CLI has a description and a help text on
+    every option."""
     assert parser.description
     bare = [a.option_strings or a.dest for a in parser._actions
             if not a.help and not isinstance(a, argparse._SubParsersAction)]
@@ -50,6 +51,6 @@ def test_operator_commands_have_complete_help(
 
 
 def test_the_operator_commands_are_registered() -> None:
-    """status, list, show, retry, doctor, keys and demo appear at the top level."""
+    """status, list, show, retry, send, doctor, keys and demo appear at the top level."""
     top = {p[0] for p, _, _ in ALL}
     assert top >= OPERATOR
