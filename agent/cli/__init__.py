@@ -42,6 +42,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "config",
     "status",
     "documents",
+    "send",
     "doctor",
     "keys",
 )
