@@ -83,7 +83,7 @@ def sign_pdf(
     field_name = options.field_name or _free_field_name(writer)
     pdf_signer = _pdf_signer(identity, options, field_name)
     try:
-        run_sync(_sign(pdf_signer, writer, output, now))
+        run_sync(_sign(pdf_signer, writer, output, now, _identity_key(identity)))
     except SigningError:
         raise
     except Exception as exc:  # noqa: BLE001 - pyHanko raises many types; none may escape
@@ -234,16 +234,30 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 # --- signing ----------------------------------------------------------------------------------
 
 
+# The CMS container of one identity's signatures always has the same size (same certificates,
+# key and attributes, no timestamp), and pyHanko's estimate of it is a complete dry-run signature,
+# as costly as the real one: it is made once per identity and kept (twice the signing rate).
+_RESERVED: dict[tuple[bytes, ...], int] = {}
+
+
+def _identity_key(identity: SigningIdentity) -> tuple[bytes, ...]:
+    return tuple(c.fingerprint(hashes.SHA256()) for c in (identity.certificate, *identity.chain))
+
+
 async def _sign(
     pdf_signer: signers.PdfSigner,
     writer: IncrementalPdfFileWriter,
     output: BinaryIO,
     now: dt.datetime,
+    identity_key: tuple[bytes, ...],
 ) -> None:
     """pyHanko's ``async_sign_pdf``, with the session's clock set to ``now``."""
     session = pdf_signer.init_signing_session(writer)
     session.system_time = now
-    reserved = await session.estimate_signature_container_size(None)
+    reserved = _RESERVED.get(identity_key)
+    if reserved is None:  # the estimate keeps a 50 % margin: later signatures fit
+        reserved = _RESERVED[identity_key] = \
+            await session.estimate_signature_container_size(None)
     tbs = session.prepare_tbs_document(validation_info=None, bytes_reserved=reserved)
     prepared, out = tbs.digest_tbs_document(output=output)
     post = await tbs.perform_signature(
