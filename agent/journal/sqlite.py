@@ -17,6 +17,7 @@ import fcntl
 import os
 import secrets
 import sqlite3
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,16 +89,27 @@ class SqliteJournal(StepOps, InboundOps, ViewOps):
         return problems
 
 
-def _lock(db: Path) -> int:
+# `status` and `send` probe the lock with a shared lock held for microseconds (lock_holder); a
+# daemon starting at that instant waits this long before concluding another daemon holds it.
+LOCK_GRACE_SECONDS = 2.0
+
+
+def _lock(db: Path, grace: float = LOCK_GRACE_SECONDS) -> int:
     fd = os.open(f"{db}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise JournalError(
-            f"another lienthong-agent is using the journal {db}",
-            hint="stop the other daemon, or point this one at its own state directory",
-        ) from None
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() < deadline:
+                time.sleep(0.02)
+                continue
+            os.close(fd)
+            raise JournalError(
+                f"another lienthong-agent is using the journal {db}",
+                hint="stop the other daemon, or point this one at its own state directory",
+            ) from None
     os.ftruncate(fd, 0)  # the holder's pid, for `status` (lock_holder)
     os.write(fd, f"{os.getpid()}\n".encode())
     return fd

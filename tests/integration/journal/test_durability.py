@@ -54,6 +54,24 @@ def test_a_second_daemon_on_the_same_journal_is_refused(path: Path) -> None:
     SqliteJournal.open(path).close()  # the lock was given back
 
 
+def test_a_status_probe_at_start_up_does_not_stop_the_daemon(path: Path) -> None:
+    """`status` probes the lock with a brief shared lock: a daemon opening the journal at that
+    very moment waits for the probe to end instead of refusing to start."""
+    import fcntl
+    import os
+    import threading
+
+    SqliteJournal.open(path).close()  # creates the lock file
+    fd = os.open(f"{path}.lock", os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # the probe, caught mid-way
+    release = threading.Timer(0.3, lambda: (fcntl.flock(fd, fcntl.LOCK_UN), os.close(fd)))
+    release.start()
+    try:
+        SqliteJournal.open(path).close()
+    finally:
+        release.join()
+
+
 def test_claims_of_a_crashed_run_are_handed_out_again(path: Path) -> None:
     """An item claimed mid-step when the daemon died is due again after the restart."""
     journal = SqliteJournal.open(path)
