@@ -36,6 +36,7 @@ from agent.services.organs import FolderSet
 log = get_logger(__name__)
 _FROM = re.compile(rb"<(?:\w+:)?From>\s*<(?:\w+:)?OrganId>\s*([^<\s]+)\s*<")
 StatusTaker = Callable[[FolderSet, Path], None]
+REGISTER_BATCH = 32  # claimed outbox items recorded per journal transaction during a scan
 
 
 def peek_sender(item: Path | None) -> str | None:
@@ -92,15 +93,26 @@ class Pickup:
         waiting = False
         tracker = self._trackers.setdefault(directory, QuiescenceTracker(self._settle))
         tracker.prune(items)
+        claimed: list[Path] = []
         for item in items:
             if not tracker.ready(item, now):
                 waiting = True
                 continue
             tracker.forget(item)
-            self._take(folder_set, item, status=status, now=now)
+            claim_dir = self._take(folder_set, item, status=status, now=now)
+            if claim_dir is not None:
+                claimed.append(claim_dir)
+            if len(claimed) >= REGISTER_BATCH:
+                self.register_all(folder_set, claimed)
+                claimed = []
+        self.register_all(folder_set, claimed)
         return now + dt.timedelta(seconds=self._settle) if waiting else None
 
-    def _take(self, folder_set: FolderSet, item: Path, *, status: bool, now: dt.datetime) -> None:
+    def _take(self, folder_set: FolderSet, item: Path, *, status: bool, now: dt.datetime
+              ) -> Path | None:
+        """Claim one item; a status file is handed over at once, an outbox item's claim folder
+        is returned for :meth:`register_all` (a crash in between is the 'after-pickup' case:
+        start-up registers the claim)."""
         folders = folder_set.folders
         work = folders.work_status_out if status else folders.work_outbound
         with log_context(step="pickup", organ=folder_set.organ_id or "", document_id=item.name):
@@ -108,21 +120,36 @@ class Pickup:
                 claim_dir = claim(item, work, new_claim_id(now, item.name))
             except StorageError as exc:
                 log.warning("cannot claim an item; it stays in place", error=exc.message)
-                return
+                return None
             if claim_dir is None:
-                return
+                return None
             if status:
                 self._take_status(folder_set, claim_dir)
-                return
+                return None
             self._ctx.failpoints.hit("after-pickup")
-            self.register(folder_set, claim_dir)
+            return claim_dir
 
     def register(self, folder_set: FolderSet, claim_dir: Path) -> None:
         """Record a claimed outbox item (PICKED_UP) and wake a worker. Idempotent."""
-        item = claimed_item(claim_dir)
-        named = None if folder_set.organ_id is not None else peek_sender(item)
-        organ = self._ctx.organs.provisional_sender(folder_set.organ_id, named)
-        name = item.name if item is not None else claim_dir.name
-        self._ctx.journal.add_outbound(organ, claim_dir.name, name, self._ctx.now())
-        log.debug("picked up", organ=organ, claim=claim_dir.name)
+        self.register_all(folder_set, [claim_dir])
+
+    def register_all(self, folder_set: FolderSet, claim_dirs: list[Path]) -> None:
+        """Record claimed outbox items in ONE journal transaction (a burst of drops costs one
+        commit per batch, not one per item: the pickup thread kept the workers waiting), then
+        wake a worker. Idempotent."""
+        entries = []
+        for claim_dir in claim_dirs:
+            item = claimed_item(claim_dir)
+            named = None if folder_set.organ_id is not None else peek_sender(item)
+            organ = self._ctx.organs.provisional_sender(folder_set.organ_id, named)
+            entries.append((organ, claim_dir.name, item.name if item is not None else
+                            claim_dir.name))
+        if not entries:
+            return
+        journal = self._ctx.journal
+        with journal.batch():
+            for organ, claim_id, name in entries:
+                journal.add_outbound(organ, claim_id, name, self._ctx.now())
+        for organ, claim_id, _ in entries:
+            log.debug("picked up", organ=organ, claim=claim_id)
         self._ctx.wake(Kind.OUTBOUND, None)
