@@ -20,14 +20,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from agent.errors import KeyMaterialError
+from agent.errors import KeyMaterialError, SigningError
 
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 Password = bytes | str | None
 
 
-def _describe(cert: x509.Certificate) -> str:
-    return f"{cert.subject.rfc4514_string()}, serial 0x{cert.serial_number:x}"
+def describe_certificate(cert: x509.Certificate) -> str:
+    """``CN=...,O=...`` plus the serial in hex: how messages name a certificate."""
+    return f"{cert.subject.rfc4514_string()} (serial 0x{cert.serial_number:x})"
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,23 @@ class SigningIdentity:
             )
         if _spki(self.key.public_key()) != _spki(self.certificate.public_key()):
             raise KeyMaterialError(
-                f"the private key does not belong to certificate {_describe(self.certificate)}",
+                "the private key does not belong to certificate "
+                f"{describe_certificate(self.certificate)}",
                 hint="pair the key with the certificate issued for it (compare their public keys)",
+            )
+
+    def check_usable(self, now: dt.datetime) -> None:
+        """Refuse to sign with a certificate that is not valid at ``now`` (timezone-aware): a
+        signature made with it would read as expired or not-yet-valid at every recipient."""
+        if now.utcoffset() is None:
+            raise ValueError("signing needs a timezone-aware 'now'")
+        cert = self.certificate
+        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            raise SigningError(
+                f"the signing certificate {describe_certificate(cert)} is not valid at "
+                f"{now.isoformat()} (valid {cert.not_valid_before_utc.isoformat()} to "
+                f"{cert.not_valid_after_utc.isoformat()})",
+                hint="renew the organisation's certificate, or check the system clock",
             )
 
     @classmethod
@@ -102,7 +118,8 @@ class SigningIdentity:
     ) -> SigningIdentity:
         if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
             raise KeyMaterialError(
-                f"unsupported private key type {type(key).__name__} for {_describe(cert)}",
+                f"unsupported private key type {type(key).__name__} for "
+                f"{describe_certificate(cert)}",
                 hint="use an RSA or EC (ECDSA) signing key",
             )
         return cls(key=key, certificate=cert, chain=order_chain(cert, extra))

@@ -41,7 +41,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from agent.errors import SigningError
 from agent.signing.keys import SigningIdentity
-from agent.signing.trust import describe_certificate, run_sync
+from agent.signing.trust import run_sync
 
 DEFAULT_FIELD_NAME = "OrganisationSignature"
 
@@ -77,7 +77,7 @@ def sign_pdf(
     options = options or PdfSignOptions()
     if not (output.readable() and output.writable() and output.seekable()):
         raise ValueError("sign_pdf needs a readable, writable, seekable output (e.g. 'w+b')")
-    _check_identity_usable(identity, now)
+    identity.check_usable(now)
     writer = _open_for_update(source)
     _check_not_locked(writer)
     field_name = options.field_name or _free_field_name(writer)
@@ -92,19 +92,6 @@ def sign_pdf(
 
 
 # --- preparation ------------------------------------------------------------------------------
-
-
-def _check_identity_usable(identity: SigningIdentity, now: dt.datetime) -> None:
-    if now.utcoffset() is None:
-        raise ValueError("sign_pdf needs a timezone-aware 'now'")
-    cert = identity.certificate
-    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-        raise SigningError(
-            f"the signing certificate {describe_certificate(cert)} is not valid at "
-            f"{now.isoformat()} (valid {cert.not_valid_before_utc.isoformat()} to "
-            f"{cert.not_valid_after_utc.isoformat()})",
-            hint="renew the organisation's certificate, or check the system clock",
-        )
 
 
 def _open_for_update(source: BinaryIO) -> IncrementalPdfFileWriter:

@@ -56,6 +56,7 @@ from agent.errors import (
     ConfigError,
     UntrustedCertificateError,
 )
+from agent.signing.keys import describe_certificate
 
 _T = TypeVar("_T")
 
@@ -90,11 +91,6 @@ class ValidatedSigner:
     @property
     def certificate(self) -> x509.Certificate:
         return self.chain[0]
-
-
-def describe_certificate(cert: x509.Certificate) -> str:
-    """``CN=...,O=...`` plus the serial in hex: how messages name a certificate."""
-    return f"{cert.subject.rfc4514_string()} (serial 0x{cert.serial_number:x})"
 
 
 class TrustPolicy:

@@ -43,7 +43,6 @@ from agent.core.c14n import Attrs, Canonicalizer, ExcludeSubtree, NsDecls
 from agent.core.xmlstream import QName, read_events
 from agent.errors import SigningError
 from agent.signing.keys import SigningIdentity
-from agent.signing.trust import describe_certificate
 from agent.signing.xmldsig_alg import (
     DSIG_NS,
     ENVELOPED,
@@ -99,20 +98,6 @@ def canonicalize_fragment(xml: bytes) -> bytes:
     return b"".join(out)
 
 
-def check_usable(identity: SigningIdentity, now: dt.datetime) -> None:
-    """Refuse to sign with a certificate that is not valid at ``now`` (timezone-aware)."""
-    if now.utcoffset() is None:
-        raise ValueError("signing needs a timezone-aware 'now'")
-    cert = identity.certificate
-    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-        raise SigningError(
-            f"the signing certificate {describe_certificate(cert)} is not valid at "
-            f"{now.isoformat()} (valid {cert.not_valid_before_utc.isoformat()} to "
-            f"{cert.not_valid_after_utc.isoformat()})",
-            hint="renew the organisation's certificate, or check the system clock",
-        )
-
-
 def signature_fragment(
     identity: SigningIdentity,
     digest: bytes,
@@ -125,7 +110,7 @@ def signature_fragment(
     With ``now``, a certificate not valid at that moment is refused (SigningError).
     """
     if now is not None:
-        check_usable(identity, now)
+        identity.check_usable(now)
     method = signature_alg_for(identity.key)
     signed_info = signed_info_xml(method.uri, digest)
     canonical = canonicalize_fragment(signed_info.encode())
@@ -298,7 +283,7 @@ def sign_stream(
     """Sign the finished package ``src`` (seekable) into ``dst``, inserting only the Signature."""
     start = src.tell()
     if now is not None:
-        check_usable(identity, now)
+        identity.check_usable(now)
     digest, around = _digest_and_locate(src)
     signature = signature_fragment(identity, digest, subject_name=subject_name)
     offset = _insertion_offset(src, start, around)
@@ -335,7 +320,7 @@ def sign_built(
     ``fragment`` as the last child of ``edXML:edXMLHeader``, identically both times.
     """
     if now is not None:
-        check_usable(identity, now)
+        identity.check_usable(now)
     digest = digest_built(write_package)
     signature = signature_fragment(identity, digest, subject_name=subject_name)
     write_package(out, signature.fragment)
