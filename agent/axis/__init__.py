@@ -22,7 +22,7 @@ Nothing from httpx escapes this package: every failure is an :class:`~agent.erro
 """
 
 from agent.axis.api import ApiSettings, AxisClient, BinarySink
-from agent.axis.codes import LS_LGSP_CODES, ErrorCodeInfo, ErrorCodeTable, RejectionKind
+from agent.axis.codes import ErrorCodeTable
 from agent.axis.http import HttpClientSettings, TlsSettings, build_http_client
 from agent.axis.models import (
     AckStatus,
@@ -37,6 +37,7 @@ from agent.axis.models import (
     SyncUnit,
 )
 from agent.axis.wire import AxisCredentials, AxisWire, WireSettings
+from agent.core.rejection import LS_LGSP_CODES, ErrorCodeInfo, RejectionKind
 
 __all__ = [
     "LS_LGSP_CODES",

@@ -17,44 +17,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
 
+from agent.core.rejection import LS_LGSP_CODES, ErrorCodeInfo, RejectionKind
 from agent.errors import AxisAuthError, AxisRejectedError
-
-
-class RejectionKind(StrEnum):
-    AUTH = "auth"
-    BAD_PACKAGE = "bad-package"
-    UNKNOWN_RECIPIENT = "unknown-recipient"
-    SENDER_NOT_REGISTERED = "sender-not-registered"
-    RECIPIENT_LOCKED = "recipient-locked"
-    SERVER_ERROR = "server-error"
-    NOT_FOUND = "not-found"
-    BAD_PARAMETER = "bad-parameter"
-    OTHER = "other"
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorCodeInfo:
-    """What one ``ErrorCode`` means: its kind and its wording for the văn thư (with diacritics)."""
-
-    kind: RejectionKind
-    meaning: str
-
-
-LS_LGSP_CODES: Mapping[str, ErrorCodeInfo] = MappingProxyType(
-    {
-        "10": ErrorCodeInfo(RejectionKind.BAD_PACKAGE, "File không hợp lệ"),
-        "15": ErrorCodeInfo(RejectionKind.AUTH, "Sai SystemId hoặc SecretKey"),
-        "18": ErrorCodeInfo(RejectionKind.UNKNOWN_RECIPIENT, "Đơn vị nhận không tồn tại"),
-        "19": ErrorCodeInfo(RejectionKind.SENDER_NOT_REGISTERED, "Đơn vị gửi không đăng ký"),
-        "20": ErrorCodeInfo(RejectionKind.SERVER_ERROR, "Lỗi hệ thống"),
-        "21": ErrorCodeInfo(RejectionKind.SERVER_ERROR, "Lỗi xử lý file"),
-        "22": ErrorCodeInfo(RejectionKind.BAD_PACKAGE, "Format edXML không đúng chuẩn"),
-        "23": ErrorCodeInfo(RejectionKind.RECIPIENT_LOCKED, "Đơn vị nhận đã khoá"),
-    }
-)
 
 # Phrases of ErrorDesc (folded: lower case, no diacritics) -> kind; first match wins.
 DESC_PATTERNS: tuple[tuple[re.Pattern[str], RejectionKind], ...] = (

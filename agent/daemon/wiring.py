@@ -31,7 +31,6 @@ from agent.axis import (
     ErrorCodeInfo,
     ErrorCodeTable,
     HttpClientSettings,
-    RejectionKind,
     TlsSettings,
     WireSettings,
     build_http_client,
@@ -86,7 +85,7 @@ def axis_client(
     environ: Mapping[str, str] | None = None,
 ) -> AxisClient:
     axis = config.axis
-    table = ErrorCodeTable({code: ErrorCodeInfo(RejectionKind(info.kind.value), info.meaning)
+    table = ErrorCodeTable({code: ErrorCodeInfo(info.kind, info.meaning)
                             for code, info in axis.error_table().items()})
     settings = WireSettings(
         base_url=str(axis.base_url), path_prefix=axis.path_prefix,

@@ -18,8 +18,9 @@ import random
 from dataclasses import dataclass
 from typing import Protocol
 
-from agent.config.schema import AgentConfig, ErrorKind
+from agent.config.schema import AgentConfig
 from agent.core.lifecycle import Kind
+from agent.core.rejection import RejectionKind
 from agent.core.retry import Decision, Jitter, RetryPolicy, RetryState, backoff, next_step
 from agent.errors import AxisAuthError
 from agent.journal.port import Journal
@@ -31,7 +32,7 @@ def retry_policy(config: AgentConfig) -> RetryPolicy:
     section = config.retry
     retryable = frozenset(
         code for code, info in config.axis.error_table().items()
-        if info.kind is ErrorKind.SERVER_ERROR
+        if info.kind is RejectionKind.SERVER_ERROR
     )
     return RetryPolicy(
         base_delay=section.backoff_base_seconds,

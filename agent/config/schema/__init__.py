@@ -10,7 +10,6 @@ from agent.config.schema.axis import (
     DEFAULT_ERROR_CODES,
     AxisErrorCode,
     AxisSection,
-    ErrorKind,
     HashFileStyle,
     TlsSection,
 )
@@ -66,7 +65,6 @@ __all__ = [
     "CredentialName",
     "DirectorySection",
     "DirectorySource",
-    "ErrorKind",
     "ExchangeSection",
     "FailureAction",
     "FolderNames",

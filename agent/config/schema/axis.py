@@ -21,6 +21,7 @@ from agent.config.schema.base import (
     secret_ref,
     setting,
 )
+from agent.core.rejection import LS_LGSP_CODES, RejectionKind
 
 
 class HashFileStyle(StrEnum):
@@ -31,45 +32,20 @@ class HashFileStyle(StrEnum):
     NONE = "none"
 
 
-class ErrorKind(StrEnum):
-    """What kind of refusal an axis ``ErrorCode`` is; the agent's reaction follows from it
-    (``server-error``: retry later; ``auth``: stop and alert; the others: failed/ with the reason).
-    The values are those of :class:`agent.axis.codes.RejectionKind`."""
-
-    AUTH = "auth"
-    BAD_PACKAGE = "bad-package"
-    UNKNOWN_RECIPIENT = "unknown-recipient"
-    SENDER_NOT_REGISTERED = "sender-not-registered"
-    RECIPIENT_LOCKED = "recipient-locked"
-    SERVER_ERROR = "server-error"
-    NOT_FOUND = "not-found"
-    BAD_PARAMETER = "bad-parameter"
-    OTHER = "other"
-
-
 class AxisErrorCode(Section):
     """The meaning of one axis ``ErrorCode``."""
 
-    kind: ErrorKind = setting(
+    kind: RejectionKind = setting(
         description="auth, bad-package, unknown-recipient, sender-not-registered,"
         " recipient-locked, server-error (retried), not-found, bad-parameter or other."
     )
     meaning: Text = setting(description="What the code means, shown in logs and error files.")
 
 
-#: The LS-LGSP table of AXIS.md §5.5; the national numeric codes are unknown ([U]).
+#: The LS-LGSP table of AXIS.md §5.5 (``agent.core.rejection``); the national codes are [U].
 DEFAULT_ERROR_CODES: dict[str, AxisErrorCode] = {
-    code: AxisErrorCode(kind=kind, meaning=meaning)
-    for code, kind, meaning in (
-        ("10", ErrorKind.BAD_PACKAGE, "File không hợp lệ"),
-        ("15", ErrorKind.AUTH, "Sai SystemId hoặc SecretKey"),
-        ("18", ErrorKind.UNKNOWN_RECIPIENT, "Đơn vị nhận không tồn tại"),
-        ("19", ErrorKind.SENDER_NOT_REGISTERED, "Đơn vị gửi không đăng ký"),
-        ("20", ErrorKind.SERVER_ERROR, "Lỗi hệ thống"),
-        ("21", ErrorKind.SERVER_ERROR, "Lỗi xử lý file"),
-        ("22", ErrorKind.BAD_PACKAGE, "Format edXML không đúng chuẩn"),
-        ("23", ErrorKind.RECIPIENT_LOCKED, "Đơn vị nhận đã khoá"),
-    )
+    code: AxisErrorCode(kind=info.kind, meaning=info.meaning)
+    for code, info in LS_LGSP_CODES.items()
 }
 
 PathPrefix = Annotated[
@@ -257,7 +233,6 @@ __all__ = [
     "DEFAULT_ERROR_CODES",
     "AxisErrorCode",
     "AxisSection",
-    "ErrorKind",
     "HashFileStyle",
     "TlsSection",
 ]

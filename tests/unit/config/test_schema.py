@@ -14,7 +14,8 @@ from agent.config import (
     Secret,
     load_config_text,
 )
-from agent.config.schema import DEFAULT_ERROR_CODES, ErrorKind
+from agent.config.schema import DEFAULT_ERROR_CODES
+from agent.core.rejection import RejectionKind
 
 MINIMAL = """\
 axis:
@@ -205,7 +206,7 @@ def test_error_code_table_merges_overrides() -> None:
         )
     )
     table = config.axis.error_table()
-    assert table["99"].kind is ErrorKind.BAD_PACKAGE
+    assert table["99"].kind is RejectionKind.BAD_PACKAGE
     assert table["20"].meaning == "Bảo trì"
     assert table["15"] == DEFAULT_ERROR_CODES["15"]
 
