@@ -29,6 +29,7 @@ from agent.files.pickup import (
     new_claim_id,
     scan,
 )
+from agent.files.reconcile import claims, unregistered_claims
 from agent.observability import get_logger, log_context
 from agent.services.context import ServiceContext
 from agent.services.organs import FolderSet
@@ -37,6 +38,7 @@ log = get_logger(__name__)
 _FROM = re.compile(rb"<(?:\w+:)?From>\s*<(?:\w+:)?OrganId>\s*([^<\s]+)\s*<")
 StatusTaker = Callable[[FolderSet, Path], None]
 REGISTER_BATCH = 32  # claimed outbox items recorded per journal transaction during a scan
+RETRY_SECONDS = 5.0  # a scan that could not record what it claimed looks again this soon
 
 
 def peek_sender(item: Path | None) -> str | None:
@@ -69,11 +71,14 @@ class Pickup:
         self._settle = settle
         self._trackers: dict[Path, QuiescenceTracker] = {}
         self._ignore = tuple(ctx.config.pickup.ignore_patterns)
+        self._orphans = False  # claims in the work area that the journal could not record
 
     def scan_all(self) -> dt.datetime | None:
         """Scan every outbox and status-out folder. Returns when to look again for items that
-        are not quiet yet (quiescence mode), else None."""
+        are not quiet yet (quiescence mode) or claims that could not be recorded, else None."""
         recheck: list[dt.datetime] = []
+        if self._orphans:
+            self._adopt_orphans()
         for folder_set in self._ctx.organs.folder_sets():
             for status in (False, True):
                 when = self.scan(folder_set, status=status)
@@ -103,10 +108,40 @@ class Pickup:
             if claim_dir is not None:
                 claimed.append(claim_dir)
             if len(claimed) >= REGISTER_BATCH:
-                self.register_all(folder_set, claimed)
+                self._record(folder_set, claimed)
                 claimed = []
-        self.register_all(folder_set, claimed)
+        self._record(folder_set, claimed)
+        if self._orphans:
+            return now + dt.timedelta(seconds=RETRY_SECONDS)
         return now + dt.timedelta(seconds=self._settle) if waiting else None
+
+    def _record(self, folder_set: FolderSet, claimed: list[Path]) -> None:
+        try:
+            self.register_all(folder_set, claimed)
+        except LienthongError as exc:
+            self._orphaned(exc, len(claimed))
+
+    def _orphaned(self, exc: LienthongError, count: int) -> None:
+        """The journal refused to record claimed items (a full disk): they wait in the work
+        area and are recorded by a later scan once it works again, as start-up would."""
+        self._orphans = True
+        log.error("picked-up items cannot be recorded in the journal; retrying",
+                  error=exc.message, hint=exc.hint, items=count)
+
+    def _adopt_orphans(self) -> None:
+        """Record the claims an earlier failure left unrecorded (start-up recovery's work)."""
+        try:
+            for folder_set in self._ctx.organs.folder_sets():
+                folders = folder_set.folders
+                self.register_all(folder_set, unregistered_claims(
+                    folders.work_outbound, self._ctx.journal.known_claims))
+                for claim_dir in claims(folders.work_status_out):
+                    self._take_status(folder_set, claim_dir)
+        except LienthongError as exc:
+            log.debug("the claims still cannot be recorded", error=exc.message)
+            return
+        self._orphans = False
+        log.info("picked-up items recorded after all")
 
     def _take(self, folder_set: FolderSet, item: Path, *, status: bool, now: dt.datetime
               ) -> Path | None:
@@ -124,7 +159,10 @@ class Pickup:
             if claim_dir is None:
                 return None
             if status:
-                self._take_status(folder_set, claim_dir)
+                try:
+                    self._take_status(folder_set, claim_dir)
+                except LienthongError as exc:
+                    self._orphaned(exc, 1)
                 return None
             self._ctx.failpoints.hit("after-pickup")
             return claim_dir
