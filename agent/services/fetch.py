@@ -19,6 +19,7 @@ from agent.errors import (
     AxisAuthError,
     AxisError,
     AxisRejectedError,
+    DiskFullError,
     LienthongError,
     LimitExceededError,
     StorageError,
@@ -85,5 +86,7 @@ class Fetcher:
             ctx.count("axis_error", "getEdoc", getattr(exc, "error_code", "") or "transport")
         ctx.journal.postpone(kind, record.id, error_info(exc), when, now)
         ctx.wake(kind, when)
-        log.info("step postponed", reason=exc.message, until=when.isoformat())
+        # a full disk needs the operator; a transient axis failure does not
+        (log.error if isinstance(exc, DiskFullError) else log.info)(
+            "step postponed", reason=exc.message, hint=exc.hint, until=when.isoformat())
         return Flow.PARKED

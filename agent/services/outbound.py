@@ -27,6 +27,7 @@ from agent.core.edxml.model import Organization
 from agent.core.lifecycle import Kind, OutboundState, Step
 from agent.errors import (
     AxisError,
+    DiskFullError,
     ExchangeItemError,
     LienthongError,
     ProtocolError,
@@ -280,7 +281,9 @@ class OutboundService:
         when = later(self._policy, record.attempts + 1, now, ctx.random(), at_least=at_least)
         ctx.journal.postpone(_K, record.id, error_info(exc), when, now)
         ctx.wake(_K, when)
-        log.info("step postponed", reason=exc.message, until=when.isoformat())
+        # a full disk needs the operator; a transient axis failure does not
+        (log.error if isinstance(exc, DiskFullError) else log.info)(
+            "step postponed", reason=exc.message, hint=exc.hint, until=when.isoformat())
         return Flow.PARKED
 
 
