@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.core.lifecycle import MACHINES
+from agent.journal.sqlite import SqliteJournal
 from agent.services.failpoints import POINTS
 from tests.e2e.harness import AgentProcess, SandboxProcess, wait_for
 from tests.integration.services.fixtures import (
@@ -101,14 +102,18 @@ class Cluster:
     """The sandbox and agents A and B; ``failpoints`` are always set (a broken variant)."""
 
     def __init__(self, root: Path, sandbox: SandboxProcess, pki: Pki, *,
-                 failpoints: dict[str, str] | None = None, settings: str = SETTINGS) -> None:
+                 failpoints: dict[str, str] | None = None, settings: str = SETTINGS,
+                 extra: dict[str, str] | None = None) -> None:
+        """``extra``: more YAML settings for agent "a" or "b" (e.g. its journal path)."""
         self.sandbox = sandbox
+        more = extra or {}
         self.a = AgentProcess(root / "a", name="a", sandbox=sandbox, pki=pki, system=A_SYS,
-                              organs=[STTTT], key=pki.a_key, chain=pki.a_chain, extra=settings,
-                              log_level="info")
+                              organs=[STTTT], key=pki.a_key, chain=pki.a_chain,
+                              extra=settings + more.get("a", ""), log_level="info")
         self.b = AgentProcess(root / "b", name="b", sandbox=sandbox, pki=pki, system=B_SYS,
                               organs=[DISTRICT, COMMUNE], key=pki.b_key, chain=pki.b_chain,
-                              extra=settings, log_level="info")
+                              extra=settings + more.get("b", ""), log_level="info")
+        self.journals = {"a": root / "a" / "journal.sqlite3", "b": root / "b" / "journal.sqlite3"}
         self.agents = [self.a, self.b]
         self.always = failpoints or {}
         self.armed: dict[str, str | None] = {"a": None, "b": None}
@@ -156,7 +161,8 @@ class Cluster:
 
     # --- documents ------------------------------------------------------------------------------
 
-    def drop(self, agent: AgentProcess, sender: str, recipients: Sequence[str]) -> Dropped:
+    def drop(self, agent: AgentProcess, sender: str, recipients: Sequence[str],
+             pdf: bytes | None = None) -> Dropped:
         notation = {STTTT: "STTTT-VP", DISTRICT: "UBND-VP", COMMUNE: "UBNDX-VP"}[sender]
         self._numbers[sender] += 1
         number = str(self._numbers[sender])
@@ -165,7 +171,7 @@ class Cluster:
         drop_folder(agent.folder(sender, "outbox"), item,
                     metadata(to=list(recipients), number=number, notation=notation,
                              document_id=document_id),
-                    {f"{item}.pdf": make_pdf(text=f"Van ban so {number}")})
+                    {f"{item}.pdf": pdf or make_pdf(text=f"Van ban so {number}")})
         dropped = Dropped(agent.name, sender, item, document_id, tuple(recipients))
         self.dropped.append(dropped)
         return dropped
@@ -173,13 +179,16 @@ class Cluster:
     # --- waiting and checking --------------------------------------------------------------------
 
     def views(self) -> list[AgentView]:
-        return [AgentView(a.name, tuple(a.organs), a.root / "exchange",
-                          a.root / "journal.sqlite3") for a in self.agents]
+        return [AgentView(a.name, tuple(a.organs), a.root / "exchange", self.journals[a.name])
+                for a in self.agents]
 
     def _unsettled(self, agent: AgentProcess) -> int:
-        with agent.journal() as journal:
+        journal = SqliteJournal.open(self.journals[agent.name], exclusive=False)
+        try:
             return sum(len(journal.list_items(kind, states=states, limit=1000))
                        for kind, states in UNSETTLED.items())
+        finally:
+            journal.close()
 
     def _delivered(self) -> bool:
         views = {v.name: v for v in self.views()}
