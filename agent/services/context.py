@@ -15,16 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography import x509
+
 from agent.axis.api import AxisClient
 from agent.config.schema import AgentConfig
 from agent.core.lifecycle import Kind
-from agent.errors import LienthongError
+from agent.errors import LienthongError, SigningError
 from agent.journal.port import Journal
 from agent.journal.records import ErrorInfo
 from agent.observability import Metrics
 from agent.services.failpoints import Failpoints
 from agent.services.organs import OrganRouter
-from agent.signing.keys import SigningIdentity
+from agent.signing.keys import SigningIdentity, describe_certificate
 from agent.signing.pdf_sign import PdfSignOptions, SealAppearance
 from agent.signing.trust import TrustPolicy
 
@@ -77,9 +79,24 @@ class ServiceContext:
     wake: Wake = _no_wake
     rng: random.Random = field(default_factory=random.Random)
     _rng_lock: threading.Lock = field(default_factory=threading.Lock)
+    _revoked: str | None = None  # why our signing certificate is revoked, once looked up
+    _revocation_known: bool = False
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    def check_signing_certificate(self) -> None:
+        """Refuse to sign once a configured CRL of its issuer lists our own certificate:
+        every recipient checking that CRL would read the signature as revoked. (The signers
+        check its validity dates themselves.) The CRL files are read at start-up, so the
+        answer is looked up once."""
+        if not self._revocation_known:
+            identity = self.signing.identity
+            self._revoked = None if identity is None else _revocation(identity, self.trust)
+            self._revocation_known = True
+        if self._revoked is not None:
+            raise SigningError(self._revoked, hint="ask the CA for a new certificate and key; "
+                               "recipients refuse signatures made with a revoked one")
 
     def local_now(self) -> dt.datetime:
         """The wire's local time (naive, ``axis.local_time_offset``), for TraceHeader stamps."""
@@ -108,3 +125,25 @@ def error_info(error: BaseException) -> ErrorInfo:
     return {"error": type(error).__name__, "code": "internal",
             "message": f"unexpected {type(error).__name__}: {str(error)[:300]}",
             "hint": "a bug in lienthong-agent; the item is retried later. Please report it."}
+
+
+def _revocation(identity: SigningIdentity, trust: TrustPolicy) -> str | None:
+    """Why a CRL of the certificate's issuer (correctly signed by it) lists it, or None."""
+    cert = identity.certificate
+    issuers = [c for c in identity.chain if c.subject == cert.issuer]
+    for crl in trust.crls:
+        if crl.issuer != cert.issuer or not any(_signed_by(crl, i) for i in issuers):
+            continue
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if entry is not None:
+            return (f"the signing certificate {describe_certificate(cert)} is revoked on the "
+                    f"CRL of {crl.issuer.rfc4514_string()} (since "
+                    f"{entry.revocation_date_utc.isoformat()})")
+    return None
+
+
+def _signed_by(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    try:
+        return crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # a key type a CRL cannot be signed with
+        return False

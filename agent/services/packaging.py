@@ -128,6 +128,8 @@ def build_folder_package(
     header = message_header(request, ctx.organs.organization(sender_id), recipients)
     trace = trace_list(request, sender_id, ctx.local_now())
     check_outgoing(ctx.config, EdocPackage(header=header, trace_list=trace))
+    if setup.identity is not None:
+        ctx.check_signing_certificate()
     temp = _TempFiles(claim_dir)
     final = claim_dir / PACKAGE
     try:
@@ -150,6 +152,8 @@ def prepare_ready_package(
 ) -> tuple[Path, str]:
     """Copy a ready package into ``<claim>/package.edxml``, XML-signed if configured."""
     setup, final = ctx.signing, claim_dir / PACKAGE
+    if setup.xml and setup.identity is not None and not already_signed:
+        ctx.check_signing_certificate()
     with disk_errors(f"read {item.name}"), item.open("rb") as src, published_file(final) as out:
         if setup.xml and setup.identity is not None and not already_signed:
             sign_stream(src, out, setup.identity, now=ctx.now())

@@ -139,6 +139,8 @@ class ReceiptSender:
         header = self._header(record)
         setup = ctx.signing
         try:
+            if setup.xml and setup.identity is not None:
+                ctx.check_signing_certificate()
             with published_file(path) as out:
                 if setup.xml and setup.identity is not None:
                     build_signed_status(out, header, setup.identity, now=ctx.now())
