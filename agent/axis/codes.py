@@ -54,6 +54,11 @@ HINTS: Mapping[RejectionKind, str] = MappingProxyType(
     }
 )
 
+# An authentication refusal blaming the request's timestamp is a clock problem, not a secret one.
+CLOCK_PATTERN = re.compile(r"timestamp|skew|thoi gian|dong ho|clock")
+CLOCK_HINT = ("the axis says this machine's clock is too far from its own: check the system clock "
+              "and its time synchronisation (timedatectl, NTP)")
+
 _MAX_DESC = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
@@ -83,8 +88,11 @@ class ErrorCodeTable:
         meaning = f" “{info.meaning}”" if info is not None else ""
         said = f": {clean}" if clean else ""
         message = f"the axis refused {operation} with ErrorCode {code or '(none)'}{meaning}{said}"
+        hint = HINTS.get(kind)
+        if kind is RejectionKind.AUTH and CLOCK_PATTERN.search(fold_vietnamese(clean)):
+            hint = CLOCK_HINT
         error_type = AxisAuthError if kind is RejectionKind.AUTH else AxisRejectedError
-        return error_type(message, error_code=code, error_desc=clean, hint=HINTS.get(kind))
+        return error_type(message, error_code=code, error_desc=clean, hint=hint)
 
 
 def fold_vietnamese(text: str) -> str:

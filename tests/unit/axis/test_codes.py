@@ -47,6 +47,15 @@ def test_wrong_credentials_code_is_an_auth_error_with_a_hint() -> None:
     assert error.hint is not None and "secret" in error.hint
 
 
+def test_an_auth_refusal_blaming_the_timestamp_points_at_the_clock() -> None:
+    """Code 15 whose description is about the request's timestamp is a clock problem: the hint
+    says to check the clock, not the secret."""
+    error = TABLE.rejection("sendEdoc", "15", "Sai SystemId hoac SecretKey: timestamp skew check: "
+                            "'24112026T150915+0980' is 7199 s away from the server clock")
+    assert isinstance(error, AxisAuthError)
+    assert error.hint is not None and "clock" in error.hint and "secret" not in error.hint
+
+
 @pytest.mark.parametrize(
     ("desc", "kind"),
     [
