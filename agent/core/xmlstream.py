@@ -229,7 +229,8 @@ class _Reader:
         p = expat.ParserCreate(encoding="UTF-8", namespace_separator=_SEP)
         p.namespace_prefixes = True
         p.ordered_attributes = True
-        p.buffer_text = False
+        p.buffer_text = True  # one text event per run of text (up to buffer_size), not per line
+        p.buffer_size = 1 << 16
         p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         p.StartNamespaceDeclHandler = self._ns
         p.StartElementHandler = self._start
