@@ -16,3 +16,9 @@ SHARED = Path("/work/shared/protocol/examples")
 def test_embedded_copy_matches_the_reference_file(name: str) -> None:
     """tests/unit/edxml/examples.py holds byte-identical copies of AXIS.md §15's files."""
     assert (SHARED / name).read_bytes() == ALL[name]
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the protocol reference is not on this machine")
+def test_every_reference_package_is_embedded() -> None:
+    """A package added to the reference's examples is not silently left out of the tests."""
+    assert {p.name for p in SHARED.glob("*.edxml")} <= set(ALL)
