@@ -82,6 +82,19 @@ class Base64Decoder:
             )
 
 
+def _string_body_end(segment: bytes) -> int:
+    """Where the body of a JSON string stops in ``segment``: at its closing quote, at a bad or
+    incomplete escape, or at the end. A base64 package has no escapes, so the usual answer is
+    one ``find`` (memchr speed) instead of the regular expression (about 4 ms per 500 KB)."""
+    quote = segment.find(b'"')
+    limit = len(segment) if quote < 0 else quote
+    if segment.find(b"\\", 0, limit) < 0:
+        return limit
+    match = _STRING_BODY.match(segment)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
+
+
 def unescape_json_bytes(body: bytes) -> bytes:
     """The UTF-8 bytes of a JSON string body (between the quotes), escapes resolved."""
     if b"\\" not in body:
@@ -292,9 +305,7 @@ class EnvelopeScanner:
         segment = self._carry + chunk[pos:] if self._carry else chunk[pos:]
         offset = pos - len(self._carry)  # segment index i is chunk index i + offset
         self._carry = b""
-        match = _STRING_BODY.match(segment)
-        assert match is not None  # the pattern matches the empty string
-        body_end = match.end()
+        body_end = _string_body_end(segment)
         if body_end < len(segment) and segment[body_end : body_end + 1] == b'"':
             self._decoder.feed(unescape_json_bytes(segment[:body_end]))
             self._decoder.close()
