@@ -153,6 +153,7 @@ class AgentProcess:
                           extra=f"logging: {{format: json, level: {log_level}}}\n" + extra)
         self.config = write_agent_config(root, SECRETS.get(system, "unknown-secret"), text)
         self.proc: subprocess.Popen[bytes] | None = None
+        self.grouped = False
         self.notify: Notifications | None = None
         self.runs = 0
         self.started = 0.0  # time.monotonic() of the last start
@@ -173,11 +174,14 @@ class AgentProcess:
         if failpoints:
             extra["LIENTHONG_FAILPOINTS"] = failpoints
         self.started = time.monotonic()
+        # A wrapper (faketime) forks the daemon and does not pass signals on: the two get a
+        # process group of their own, and signals go to the whole group.
+        self.grouped = bool(prefix)
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [*prefix, sys.executable, "-m", "agent", "run", "--config", str(self.config)],
                 cwd=self.root, env=clean_env(**extra), stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL)
+                stdin=subprocess.DEVNULL, start_new_session=self.grouped)
         if wait_ready:
             wait_for(lambda: self._ready_or_dead(), 20, f"{self.name} READY=1", interval=0.005)
             self.ready_seconds = time.monotonic() - self.started
@@ -197,10 +201,31 @@ class AgentProcess:
 
     def signal(self, sig: int) -> None:
         assert self.proc is not None
-        self.proc.send_signal(sig)
+        if self.grouped:
+            os.killpg(self.proc.pid, sig)
+        else:
+            self.proc.send_signal(sig)
+
+    def _group_alive(self) -> bool:
+        assert self.proc is not None
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is not None and self.grouped:
+            if self._group_alive():
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                deadline = time.monotonic() + 15
+                while self._group_alive() and time.monotonic() < deadline:
+                    self.proc.poll()  # reap the wrapper so that only live members count
+                    time.sleep(0.05)
+                if self._group_alive():
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        elif self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(15)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +205,7 @@ def test_a_wrong_clock_sends_nothing_and_says_why(
     finally:
         cluster.stop()
         sandbox.stop()
+    assert _running(cluster.a.config) == [], "the daemon under faketime outlived its stop"
     reason = _failed_reason(cluster)
     warnings = _logged(cluster, r"skew|not valid at")
     figures(f"clock {offset}", f"clock {offset}{f' (axis --max-skew {skew})' if skew else ''}: "
@@ -214,6 +216,23 @@ def test_a_wrong_clock_sends_nothing_and_says_why(
     assert accepted == []
     assert re.search(expected, reason, re.IGNORECASE | re.DOTALL), reason
     assert warnings, "no warning or error line about the clock"
+
+
+def _running(config: Path) -> list[int]:
+    """Live processes whose command line names ``config``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = next((line for line in (entry / "status").read_text().splitlines()
+                          if line.startswith("State:")), "")
+        except OSError:
+            continue
+        if os.fsencode(str(config)) in cmdline.split(b"\0") and "zombie" not in state:
+            found.append(int(entry.name))
+    return found
 
 
 def _directory_synced(cluster: Cluster) -> bool:
