@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.core.lifecycle import MACHINES, Kind
+from agent.core.lifecycle import MACHINES, Kind, ReceiptOutState
 from agent.errors import StorageError
 from agent.files.atomic import disk_errors
 from agent.files.inbox import safe_component
@@ -50,6 +50,7 @@ class RecoveryReport:
     claims_registered: list[str] = field(default_factory=list)
     status_out_resumed: int = 0
     spool_removed: int = 0
+    sent_receipt_packages_removed: int = 0
     missing: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
@@ -88,6 +89,7 @@ class Recovery:
             self._sender.take_status(folder_set, claim)
             report.status_out_resumed += 1
         report.spool_removed += self._clean_spool(folders, in_spool)
+        report.sent_receipt_packages_removed += self._clean_sent_receipts(folders)
 
     def _unsettled(self, kind: Kind) -> list[str]:
         states = [s.value for s in MACHINES[kind].steps]
@@ -103,6 +105,21 @@ class Recovery:
         with disk_errors("clean the spool"):
             for path in folders.spool.glob("*.edxml"):
                 if path.stem not in in_use:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
+    def _clean_sent_receipts(self, folders: OrganFolders) -> int:
+        """Receipt packages whose send is recorded: the process stopped between the journal's
+        record and the removal. A failed receipt keeps its package (``retry`` sends it again)."""
+        removed = 0
+        with disk_errors("clean sent receipt packages"):
+            for path in folders.work_status_out.glob("receipt-*.edxml"):
+                number = path.stem.removeprefix("receipt-")
+                if not number.isdigit():
+                    continue
+                record = self._ctx.journal.receipt_out(int(number))
+                if record is not None and record.state == ReceiptOutState.SENT:
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed

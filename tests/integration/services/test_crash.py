@@ -79,3 +79,24 @@ def test_the_broken_variant_loses_a_document_when_killed_mid_upload(
     assert [i.state for i in a.items(Kind.OUTBOUND)] == ["archived"]
     assert axis.ledger("accepted") == []
     assert inbox_folders(b, DISTRICT) == []
+
+
+def test_a_sent_receipt_package_left_by_a_crash_is_removed_at_restart(
+    make_node: NodeFactory, axis: Axis,
+) -> None:
+    """A stop between recording a receipt as sent and removing its package leaves
+    ``.lienthong/status-out/receipt-<id>.edxml`` behind (found by the reliability suite's
+    random kills). The restart removes it; a failed receipt's package is kept for ``retry``."""
+    a, b = make_node("a"), make_node("b")
+    drop_folder(a.folders(STTTT).outbox, "412", metadata(to=[DISTRICT]))
+    a.cycle()
+    until(lambda: b.items(Kind.RECEIPT_OUT, "sent"), step=b.cycle)
+    sent = b.items(Kind.RECEIPT_OUT, "sent")[0]
+    work = b.folders(DISTRICT).work_status_out
+    left = work / f"receipt-{sent.id}.edxml"
+    kept = work / "receipt-999999.edxml"  # no such receipt: not the agent's to judge
+    for path in (left, kept):
+        path.write_bytes(b"<edXMLEnvelope/>")
+    b.restart()
+    assert not left.exists()
+    assert kept.exists()
