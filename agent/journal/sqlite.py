@@ -165,9 +165,18 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
 def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per step; return it."""
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per step; return it.
+
+    Another process may open the same new journal at the same moment (``status`` while the daemon
+    creates it): both see version 0, the second waits for the write lock and its step then fails
+    on what the first created. A step that fails while the version moved past it was done by the
+    other process, and is not an error."""
+    version = _user_version(conn)
     if version > SCHEMA_VERSION:
         raise JournalError(
             f"the journal has schema version {version}; this agent knows up to {SCHEMA_VERSION}",
@@ -178,6 +187,12 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.executescript(
                 f"BEGIN IMMEDIATE;\n{MIGRATIONS[step]}\nPRAGMA user_version = {step + 1};\nCOMMIT;"
             )
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if _user_version(conn) > step:
+                continue  # migrated by the other process meanwhile
+            raise
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

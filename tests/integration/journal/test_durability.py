@@ -271,6 +271,29 @@ def test_a_failing_migration_leaves_the_previous_version(
     conn.close()
 
 
+def test_two_processes_creating_the_same_journal_at_once_both_open_it(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``status`` opening the journal while the daemon creates it: both read version 0, the
+    daemon migrates first, and the second's script then meets the tables the first created
+    (found in CI: "table outbound already exists"). The second open succeeds on the migrated
+    journal instead of failing."""
+    SqliteJournal.open(path).close()  # the first process migrated and committed
+    stale = [0]  # the second had read user_version before that commit
+    real = sqlite_module._user_version
+
+    def user_version(conn: sqlite3.Connection) -> int:
+        return stale.pop() if stale else real(conn)
+
+    monkeypatch.setattr(sqlite_module, "_user_version", user_version)
+    journal = SqliteJournal.open(path, exclusive=False)
+    try:
+        version = journal._conn.execute("PRAGMA user_version").fetchone()[0]
+        assert version == sqlite_module.SCHEMA_VERSION
+    finally:
+        journal.close()
+
+
 def test_released_migrations_are_never_edited() -> None:
     """Migrations are append-only: a journal in the field was built by these exact scripts.
     Change the schema by adding a migration, never by editing a released one."""
