@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.e2e.harness import SandboxProcess
+from tests.integration.services.fixtures import Pki, make_pki
 
 settings.register_profile(
     "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
@@ -28,3 +33,17 @@ def require_tool(name: str) -> str:
     if os.environ.get("LIENTHONG_REQUIRE_TOOLS") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """A development PKI (root, issuing CA, the agencies' signing keys), made once per run."""
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[SandboxProcess]:
+    """The sandbox axis as a subprocess on 127.0.0.1, stopped after the test."""
+    process = SandboxProcess(tmp_path / "axis")
+    yield process
+    process.stop()

@@ -20,23 +20,9 @@ from tests.integration.services.fixtures import (
     DISTRICT,
     STTTT,
     Pki,
-    make_pki,
 )
 
 from .harness import AgentProcess, SandboxProcess
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxProcess]:
-    process = SandboxProcess(tmp_path / "axis")
-    yield process
-    process.stop()
-
 
 AgentFactory = Callable[..., AgentProcess]
 

@@ -12,32 +12,17 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.e2e.harness import SandboxProcess
-from tests.integration.services.fixtures import Pki, make_pki
 
 SEED = int(os.environ.get("LIENTHONG_RELIABILITY_SEED", "20261124"))
 RESULTS: list[dict[str, Any]] = []
 DEFAULT_JSON = Path(__file__).parent / "results" / "figures.json"
 
 Record = Callable[[str, str, dict[str, Any]], None]
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxProcess]:
-    process = SandboxProcess(tmp_path / "axis")
-    yield process
-    process.stop()
 
 
 @pytest.fixture

@@ -35,14 +35,8 @@ from .fixtures import (
     STTTT,
     Pki,
     agent_yaml,
-    make_pki,
     write_agent_config,
 )
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 class Axis:
