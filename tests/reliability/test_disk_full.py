@@ -84,6 +84,28 @@ def _record(cluster: Cluster, figures: Record, title: str, extra: dict[str, Any]
     return report
 
 
+def _journal_on_tmpfs(tmp_path: Path, sandbox: SandboxProcess, pki: Pki, mounts: Mounts,
+                      name: str) -> tuple[Cluster, Path]:
+    """A cluster whose agent ``name`` keeps its journal on an 8 MB tmpfs of its own."""
+    journal_dir = tmp_path / f"{name}-journal"
+    cluster = Cluster(tmp_path, sandbox, pki,
+                      extra={name: f"journal: {{path: '{journal_dir / 'journal.sqlite3'}'}}\n"})
+    cluster.journals[name] = journal_dir / "journal.sqlite3"
+    mounts.tmpfs(journal_dir, "8m")
+    return cluster, journal_dir
+
+
+def _start_fill_and_send(cluster: Cluster, full: Path) -> Any:
+    """Start both agents, fill ``full`` to the last byte, let A's DMS drop the documents;
+    returns the filler (for ``release``)."""
+    cluster.start(cluster.a)
+    cluster.start(cluster.b)
+    filler = fill(full)
+    for _ in range(DOCUMENTS):
+        cluster.drop(cluster.a, STTTT, (DISTRICT,), pdf=PDF)
+    return filler
+
+
 def test_a_full_inbox_disk_acknowledges_nothing_and_recovers(
     tmp_path: Path, sandbox: SandboxProcess, pki: Pki, mounts: Mounts, figures: Record,
 ) -> None:
@@ -95,11 +117,7 @@ def test_a_full_inbox_disk_acknowledges_nothing_and_recovers(
     cluster = Cluster(tmp_path, sandbox, pki)
     exchange = mounts.tmpfs(cluster.b.root / "exchange", "16m")
     try:
-        cluster.start(cluster.a)
-        cluster.start(cluster.b)
-        filler = fill(exchange)
-        for _ in range(DOCUMENTS):
-            cluster.drop(cluster.a, STTTT, (DISTRICT,), pdf=PDF)
+        filler = _start_fill_and_send(cluster, exchange)
         wait_for(lambda: _accepted(cluster) == DOCUMENTS, 60, "A's uploads")
         inbox_full, problems_full = _full_phase(cluster, exchange, filler)
         inbox_partial, problems_partial = _full_phase(cluster, exchange,
@@ -125,18 +143,10 @@ def test_a_full_journal_disk_acknowledges_nothing_and_recovers(
     acknowledged done that is not in its inbox, and once the space returns every document
     arrives exactly once and the journal passes its integrity check with every item settled.
     (If the daemon exits on the full journal, it is started again, as systemd would.)"""
-    journal_dir = tmp_path / "b-journal"
-    cluster = Cluster(tmp_path, sandbox, pki,
-                      extra={"b": f"journal: {{path: '{journal_dir / 'journal.sqlite3'}'}}\n"})
-    cluster.journals["b"] = journal_dir / "journal.sqlite3"
-    mounts.tmpfs(journal_dir, "8m")
+    cluster, journal_dir = _journal_on_tmpfs(tmp_path, sandbox, pki, mounts, "b")
     exits: list[int | None] = []
     try:
-        cluster.start(cluster.a)
-        cluster.start(cluster.b)
-        filler = fill(journal_dir)
-        for _ in range(DOCUMENTS):
-            cluster.drop(cluster.a, STTTT, (DISTRICT,), pdf=PDF)
+        filler = _start_fill_and_send(cluster, journal_dir)
         wait_for(lambda: _accepted(cluster) == DOCUMENTS, 60, "A's uploads")
         wait_for(lambda: _disk_full_lines(cluster.b), 30, "B logging the full journal")
         time.sleep(3)
@@ -161,17 +171,9 @@ def test_a_full_journal_disk_under_the_sender_delays_documents_and_loses_none(
     the space returns (without a restart) all three are sent, delivered once and archived
     (the claims moved into the work area are recorded by the next scans, not left waiting for
     a restart)."""
-    journal_dir = tmp_path / "a-journal"
-    cluster = Cluster(tmp_path, sandbox, pki,
-                      extra={"a": f"journal: {{path: '{journal_dir / 'journal.sqlite3'}'}}\n"})
-    cluster.journals["a"] = journal_dir / "journal.sqlite3"
-    mounts.tmpfs(journal_dir, "8m")
+    cluster, journal_dir = _journal_on_tmpfs(tmp_path, sandbox, pki, mounts, "a")
     try:
-        cluster.start(cluster.a)
-        cluster.start(cluster.b)
-        filler = fill(journal_dir)
-        for _ in range(DOCUMENTS):
-            cluster.drop(cluster.a, STTTT, (DISTRICT,), pdf=PDF)
+        filler = _start_fill_and_send(cluster, journal_dir)
         wait_for(lambda: _disk_full_lines(cluster.a), 30, "A logging the full journal")
         time.sleep(3)
         accepted_while_full = _accepted(cluster)
